@@ -1,0 +1,326 @@
+"""The storage port: what the API, the loaders and the analytics need from a graph store.
+
+Adapters: :class:`graph_api.store.sqlite.SqliteGraphStore` (embedded, the default and the test
+double) and :class:`graph_api.store.neo4j.Neo4jGraphStore` (production). Both pass the one
+contract suite in ``tests/integration/test_store_contract.py``.
+
+Vocabulary
+----------
+* A node is addressed by :class:`NodeRef` ``(label, id)``; ids are unique per label.
+* Properties are JSON-able dicts with the camelCase names of DESIGN.md §2 (see
+  :func:`graph_api.model.node_props`). Computed analytics live apart, in ``scores`` (written by
+  :meth:`GraphStore.write_scores`), so reloading source data never wipes them.
+* A field name in a :class:`Condition` or an ordering is a property name (``"segment"``) or
+  ``"scores.<name>"`` for a score (``"scores.influence"``) or ``"id"``.
+* Pages are keyset-paginated: cursors are opaque strings made by the store from the sort key and
+  the id of a row; a page never slices a full list in memory.
+* ``data_version`` increases with every write that changes graph data (nodes, relationships,
+  erasures). Writing scores or documents does not change it: analytics record the data version
+  they were computed from and compare.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from graph_api.model import NodeLabel, RelType
+
+__all__ = [
+    "Condition",
+    "Direction",
+    "Edge",
+    "EdgeWrite",
+    "ErasureReport",
+    "GraphStore",
+    "Hop",
+    "Node",
+    "NodeQuery",
+    "NodeRef",
+    "NodeWrite",
+    "Op",
+    "Page",
+    "PageRequest",
+    "Related",
+    "UpsertResult",
+    "WriteCounts",
+]
+
+T = TypeVar("T")
+
+
+class Direction(StrEnum):
+    OUT = "out"
+    IN = "in"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class NodeRef:
+    label: NodeLabel
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    label: NodeLabel
+    id: str
+    props: Mapping[str, Any]
+    scores: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> NodeRef:
+        return NodeRef(self.label, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    type: RelType
+    src: NodeRef
+    dst: NodeRef
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeWrite:
+    """Upsert a node: its properties are replaced by ``props`` as a whole."""
+
+    label: NodeLabel
+    id: str
+    props: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeWrite:
+    """Upsert a relationship (one per type and endpoint pair): properties replaced as a whole."""
+
+    type: RelType
+    src: NodeRef
+    dst: NodeRef
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    def add(self, other: WriteCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    nodes: dict[NodeLabel, WriteCounts] = field(default_factory=dict)
+    edges: dict[RelType, WriteCounts] = field(default_factory=dict)
+    data_version: int = 0
+
+    @property
+    def changed(self) -> bool:
+        counts = [*self.nodes.values(), *self.edges.values()]
+        return any(c.inserted or c.updated for c in counts)
+
+
+class Op(StrEnum):
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    CONTAINS = "contains"  # case-insensitive substring of a text property
+    IS_NULL = "is_null"  # value: bool (True: the field is absent)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: str
+    op: Op
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """The node has a ``type`` relationship in ``direction`` to at least one of ``nodes``.
+
+    ``Related(RelType.MEMBER_OF, Direction.OUT, (NodeRef(COMMUNITY, "c1"),))`` keeps members of
+    c1; an empty ``nodes`` keeps nothing. ``edge`` conditions filter that relationship's props.
+    """
+
+    type: RelType
+    direction: Direction
+    nodes: tuple[NodeRef, ...]
+    edge: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeQuery:
+    """Filter and order for listing nodes (or the far ends of relationships)."""
+
+    conditions: tuple[Condition, ...] = ()
+    related: tuple[Related, ...] = ()
+    order_by: str = "id"
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Relay-style window: ``first``/``after`` forwards or ``last``/``before`` backwards."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One relationship seen from a node: the relationship and the node at its far end."""
+
+    edge: Edge
+    node: Node
+
+
+@dataclass(slots=True)
+class ErasureReport:
+    customer_id: str
+    nodes_deleted: dict[NodeLabel, int] = field(default_factory=dict)
+    relationships_deleted: int = 0
+    data_version: int = 0
+
+
+class GraphStore(abc.ABC):
+    """The port. Every method is a coroutine (or an async iterator); none blocks the loop."""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect, create or migrate the schema. Raises ConfigError / StoreUnavailable."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def ping(self) -> None:
+        """Return when the store answers; raise StoreUnavailable otherwise."""
+
+    async def __aenter__(self) -> GraphStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- writes ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def upsert(
+        self, nodes: Sequence[NodeWrite] = (), edges: Sequence[EdgeWrite] = ()
+    ) -> UpsertResult:
+        """Insert or replace nodes, then relationships, in one transaction.
+
+        Relationship endpoints must exist after the nodes are written, else InvalidInput is
+        raised and nothing is written. Unchanged rows are counted, not rewritten; the data
+        version increases once if anything changed.
+        """
+
+    @abc.abstractmethod
+    async def delete_edges(self, edges: Sequence[EdgeWrite]) -> int:
+        """Delete these relationships (props ignored); returns how many existed."""
+
+    @abc.abstractmethod
+    async def erase_customer(self, customer_id: str) -> ErasureReport:
+        """Erase a customer and everything personal about them, in one transaction.
+
+        Deletes the Customer node, every relationship touching it, the Profiles linked to it by
+        a *confirmed* HAS_PROFILE, and the Interactions performed by the customer or those
+        profiles (with all their relationships). Raises NotFound if there is no such customer.
+        """
+
+    @abc.abstractmethod
+    async def write_scores(
+        self, label: NodeLabel, scores: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> int:
+        """Merge score maps onto nodes by id (unknown ids are ignored); returns nodes written.
+
+        With ``replace=True`` every node of ``label`` first loses its scores. Not a data change.
+        """
+
+    # -- reads -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def get_nodes(self, label: NodeLabel, ids: Sequence[str]) -> dict[str, Node]:
+        """The nodes among ``ids`` that exist, by id."""
+
+    @abc.abstractmethod
+    async def list_nodes(
+        self, label: NodeLabel, query: NodeQuery = NodeQuery(), page: PageRequest = PageRequest()
+    ) -> Page[Node]:
+        """Filtered, ordered, keyset-paginated nodes of one label, with the total count."""
+
+    @abc.abstractmethod
+    async def neighbours(
+        self,
+        refs: Sequence[NodeRef],
+        type: RelType,
+        direction: Direction,
+        *,
+        query: NodeQuery = NodeQuery(),
+        edge: Sequence[Condition] = (),
+        page: PageRequest = PageRequest(),
+    ) -> dict[NodeRef, Page[Hop]]:
+        """For many nodes at once, their ``type`` relationships in ``direction``, one page each.
+
+        ``query`` filters and orders the far nodes, ``edge`` filters relationship props. Every
+        ref gets a page (empty when it has no such relationships or does not exist).
+        """
+
+    @abc.abstractmethod
+    async def count_nodes(self, label: NodeLabel) -> int: ...
+
+    @abc.abstractmethod
+    async def count_edges(self, type: RelType) -> int: ...
+
+    @abc.abstractmethod
+    def stream_nodes(self, label: NodeLabel, *, batch_size: int = 10_000) -> AsyncIterator[
+        list[Node]
+    ]:
+        """Every node of a label, in id order, in batches (for analytics and exports)."""
+
+    @abc.abstractmethod
+    def stream_edges(self, type: RelType, *, batch_size: int = 10_000) -> AsyncIterator[
+        list[Edge]
+    ]:
+        """Every relationship of a type, in batches."""
+
+    @abc.abstractmethod
+    async def data_version(self) -> int: ...
+
+    # -- documents: small JSON records the service keeps beside the graph --------------------
+
+    @abc.abstractmethod
+    async def put_document(self, key: str, value: Mapping[str, Any]) -> None:
+        """Store a JSON document under a key (analytics runs, community profiles)."""
+
+    @abc.abstractmethod
+    async def get_document(self, key: str) -> dict[str, Any] | None: ...
