@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "Conflict",
     "ConfigError",
+    "Conflict",
     "GraphApiError",
     "InvalidInput",
     "LimitExceeded",

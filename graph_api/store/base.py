@@ -302,15 +302,13 @@ class GraphStore(abc.ABC):
     async def count_edges(self, type: RelType) -> int: ...
 
     @abc.abstractmethod
-    def stream_nodes(self, label: NodeLabel, *, batch_size: int = 10_000) -> AsyncIterator[
-        list[Node]
-    ]:
+    def stream_nodes(
+        self, label: NodeLabel, *, batch_size: int = 10_000
+    ) -> AsyncIterator[list[Node]]:
         """Every node of a label, in id order, in batches (for analytics and exports)."""
 
     @abc.abstractmethod
-    def stream_edges(self, type: RelType, *, batch_size: int = 10_000) -> AsyncIterator[
-        list[Edge]
-    ]:
+    def stream_edges(self, type: RelType, *, batch_size: int = 10_000) -> AsyncIterator[list[Edge]]:
         """Every relationship of a type, in batches."""
 
     @abc.abstractmethod

@@ -1,0 +1,830 @@
+"""SqliteGraphStore: the embedded default store, one SQLite file (WAL), zero set-up.
+
+Layout (schema version in ``PRAGMA user_version``, migrations in :data:`MIGRATIONS`):
+
+* ``nodes(nid, label, id, props, scores)``: props and scores as canonical JSON text;
+  ``UNIQUE(label, id)``; expression indexes on the JSON fields that lookups and orderings use.
+* ``edges(eid, type, src, dst, props)``: ``src``/``dst`` reference ``nodes.nid`` with
+  ``ON DELETE CASCADE``; ``UNIQUE(src, type, dst)`` serves outgoing hops, ``(dst, type, src)``
+  incoming ones.
+* ``meta(key, value)`` holds the data version; ``documents(key, value)`` small JSON records.
+
+Concurrency: one writer connection on its own thread (SQLite has one writer at a time anyway)
+and a pool of reader connections; WAL lets readers go on while a write is under way and they
+never see half a transaction. ``:memory:`` uses one connection for everything.
+
+SQL is written with ``?`` placeholders for every value. Field names from queries are checked
+against :data:`FIELD_RE` before they become JSON paths, because index-matching expressions need
+literal paths: a name that passes the check cannot leave the quoted path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import re
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from graph_api.errors import (
+    ConfigError,
+    InvalidInput,
+    NotFound,
+    Problem,
+    StoreError,
+    StoreUnavailable,
+)
+from graph_api.model import RELATIONSHIPS, LinkStatus, NodeLabel, RelType
+from graph_api.store.base import (
+    Condition,
+    Direction,
+    Edge,
+    EdgeWrite,
+    ErasureReport,
+    GraphStore,
+    Hop,
+    Node,
+    NodeQuery,
+    NodeRef,
+    NodeWrite,
+    Op,
+    Page,
+    PageRequest,
+    UpsertResult,
+    WriteCounts,
+)
+
+__all__ = ["FIELD_RE", "MIGRATIONS", "SqliteGraphStore"]
+
+T = TypeVar("T")
+
+FIELD_RE: Final = re.compile(r"^(scores\.)?[A-Za-z][A-Za-z0-9_]{0,63}$")
+DEFAULT_PAGE: Final = 100
+MAX_PAGE: Final = 10_000
+_READERS: Final = 4
+
+MIGRATIONS: Final[list[str]] = [
+    # 1: the graph
+    """
+    CREATE TABLE nodes (
+        nid    INTEGER PRIMARY KEY,
+        label  TEXT NOT NULL,
+        id     TEXT NOT NULL,
+        props  TEXT NOT NULL DEFAULT '{}',
+        scores TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (label, id)
+    );
+    CREATE TABLE edges (
+        eid   INTEGER PRIMARY KEY,
+        type  TEXT NOT NULL,
+        src   INTEGER NOT NULL REFERENCES nodes(nid) ON DELETE CASCADE,
+        dst   INTEGER NOT NULL REFERENCES nodes(nid) ON DELETE CASCADE,
+        props TEXT NOT NULL DEFAULT '{}',
+        UNIQUE (src, type, dst)
+    );
+    CREATE INDEX edges_in ON edges (dst, type, src);
+    CREATE INDEX edges_type ON edges (type);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('data_version', 0);
+    CREATE TABLE documents (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE INDEX nodes_occurred ON nodes (label, json_extract(props, '$.occurredAt'));
+    CREATE INDEX nodes_email ON nodes (label, json_extract(props, '$.email'));
+    CREATE INDEX nodes_phone ON nodes (label, json_extract(props, '$.phone'));
+    CREATE INDEX nodes_handle ON nodes (label, json_extract(props, '$.handle'));
+    CREATE INDEX nodes_influence ON nodes (label, json_extract(scores, '$.influence'));
+    CREATE INDEX nodes_advocacy ON nodes (label, json_extract(scores, '$.advocacy'));
+    """,
+]
+
+
+def _canonical(props: Mapping[str, Any]) -> str:
+    return json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _field_sql(name: str, alias: str) -> str:
+    """SQL expression for a query field; ``name`` must match FIELD_RE (checked here)."""
+    if name == "id":
+        return f"{alias}.id"
+    if not FIELD_RE.match(name):
+        raise InvalidInput(
+            f"{name!r} is not a field name",
+            [Problem("query", name, "use letters, digits and _ (scores.<name> for scores)")],
+        )
+    if name.startswith("scores."):
+        return f"json_extract({alias}.scores, '$.{name[7:]}')"
+    return f"json_extract({alias}.props, '$.{name}')"
+
+
+def _sql_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    raise InvalidInput(f"{value!r} cannot be compared", [Problem("query", "value", "not a scalar")])
+
+
+def _condition_sql(cond: Condition, alias: str, args: list[Any]) -> str:
+    expr = _field_sql(cond.field, alias)
+    op = cond.op
+    if op is Op.IS_NULL:
+        return f"{expr} IS NULL" if cond.value in (True, None) else f"{expr} IS NOT NULL"
+    if op is Op.IN:
+        values = cond.value
+        if not isinstance(values, (list, tuple, set, frozenset)):
+            raise InvalidInput("IN needs a list", [Problem("query", cond.field, "not a list")])
+        args.append(json.dumps([_sql_value(v) for v in values]))
+        return f"{expr} IN (SELECT value FROM json_each(?))"
+    if op is Op.CONTAINS:
+        args.append(str(cond.value))
+        return f"instr(lower({expr}), lower(?)) > 0"
+    args.append(_sql_value(cond.value))
+    if op is Op.NE:
+        return f"({expr} IS NULL OR {expr} != ?)"
+    sym = {Op.EQ: "=", Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}[op]
+    return f"{expr} {sym} ?"
+
+
+def _encode_cursor(order: str, desc: bool, key: Any, node_id: str) -> str:
+    raw = json.dumps([order, desc, key, node_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, order: str, desc: bool) -> tuple[Any, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        c_order, c_desc, key, node_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InvalidInput(
+            "cursor is not valid", [Problem("page", "cursor", "use a cursor this API returned")]
+        ) from exc
+    if c_order != order or c_desc != desc or not isinstance(node_id, str):
+        raise InvalidInput(
+            "cursor belongs to another ordering",
+            [Problem("page", "cursor", f"it was made for order {c_order!r}, not {order!r}")],
+        )
+    return key, node_id
+
+
+class _Window:
+    """Keyset window SQL for one ordering and page request."""
+
+    def __init__(self, query: NodeQuery, page: PageRequest, alias: str) -> None:
+        if page.first is not None and page.last is not None:
+            raise InvalidInput(
+                "first and last together", [Problem("page", "first/last", "give one of them")]
+            )
+        for name, value in (("first", page.first), ("last", page.last)):
+            if value is not None and not 0 <= value <= MAX_PAGE:
+                raise InvalidInput(
+                    f"{name} out of range", [Problem("page", name, f"must be 0..{MAX_PAGE}")]
+                )
+        self.backward = page.last is not None or (page.before is not None and page.first is None)
+        self.limit = (page.last if self.backward else page.first) or 0
+        if (page.last if self.backward else page.first) is None:
+            self.limit = DEFAULT_PAGE
+        self.order = query.order_by
+        self.desc = query.descending
+        self.key = _field_sql(query.order_by, alias)
+        self.id = f"{alias}.id"
+        # scanning direction: backwards pages scan the reversed order
+        self.scan_desc = self.desc != self.backward
+        self.after = page.before if self.backward else page.after
+        self.other_bound = page.after if self.backward else page.before
+
+    def order_sql(self) -> str:
+        d = "DESC" if self.scan_desc else "ASC"
+        nulls = "DESC" if self.backward else "ASC"  # nulls last in the user's order
+        return f"({self.key} IS NULL) {nulls}, {self.key} {d}, {self.id} {d}"
+
+    def _bound(self, cursor: str, scan_desc: bool, args: list[Any], nulls_after: bool) -> str:
+        key, node_id = _decode_cursor(cursor, self.order, self.desc)
+        cmp = "<" if scan_desc else ">"
+        if key is None:
+            args.append(node_id)
+            tail = f"{self.key} IS NULL AND {self.id} {cmp} ?"
+            return tail if nulls_after else f"({self.key} IS NOT NULL OR ({tail}))"
+        args.extend([key, key, node_id])
+        core = (
+            f"({self.key} IS NOT NULL AND ({self.key} {cmp} ? OR "
+            f"({self.key} = ? AND {self.id} {cmp} ?)))"
+        )
+        return f"({core} OR {self.key} IS NULL)" if nulls_after else core
+
+    def where_sql(self, args: list[Any]) -> list[str]:
+        clauses = []
+        if self.after is not None:
+            # rows after the cursor in scanning order; nulls come last in forward scans
+            clauses.append(self._bound(self.after, self.scan_desc, args, not self.backward))
+        if self.other_bound is not None:
+            clauses.append(self._bound(self.other_bound, not self.scan_desc, args, self.backward))
+        return clauses
+
+    def page(self, rows: list[tuple[Any, T]], total: int) -> Page[T]:
+        more = len(rows) > self.limit
+        rows = rows[: self.limit]
+        if self.backward:
+            rows.reverse()
+        items = [item for _, item in rows]
+        cursors = [_encode_cursor(self.order, self.desc, key, _item_id(item)) for key, item in rows]
+        if self.backward:
+            return Page(items, cursors, self.other_bound is not None, more, total)
+        return Page(items, cursors, more, self.after is not None, total)
+
+
+def _item_id(item: Any) -> str:
+    return item.node.id if isinstance(item, Hop) else str(item.id)
+
+
+def _node(row: sqlite3.Row | tuple[Any, ...]) -> Node:
+    label, node_id, props, scores = row[0], row[1], row[2], row[3]
+    return Node(NodeLabel(label), node_id, json.loads(props), json.loads(scores))
+
+
+class SqliteGraphStore(GraphStore):
+    """The embedded store. ``path`` is a file (created with its folders) or ``":memory:"``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._memory = self.path == ":memory:"
+        self._writer: sqlite3.Connection | None = None
+        self._write_pool: ThreadPoolExecutor | None = None
+        self._read_pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._write_lock = asyncio.Lock()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"cannot open SQLite database {self.path!r}: {exc}; "
+                "set GRAPH_API_SQLITE_PATH to a writable file"
+            ) from exc
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            if not self._memory:
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute("PRAGMA temp_store = MEMORY")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConfigError(
+                f"cannot use SQLite database {self.path!r}: {exc}; point GRAPH_API_SQLITE_PATH "
+                "at a writable SQLite file (a new one is created)"
+            ) from exc
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._read_pool is None or self._writer is None:
+            raise StoreUnavailable("the SQLite store is not open (call open() first)")
+        if self._memory:
+            return await self._write(fn)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_pool, self._guard, fn, None)
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._write_pool is None or self._writer is None:
+            raise StoreUnavailable("the SQLite store is not open (call open() first)")
+        loop = asyncio.get_running_loop()
+        writer = self._writer
+        return await loop.run_in_executor(self._write_pool, self._guard, fn, writer)
+
+    def _guard(self, fn: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection | None) -> T:
+        try:
+            return fn(conn if conn is not None else self._reader())
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise StoreUnavailable(f"SQLite database is busy: {text}") from exc
+            if "readonly" in text or "unable to open" in text or "disk" in text:
+                raise StoreUnavailable(f"SQLite database cannot be written: {text}") from exc
+            raise StoreError(f"SQLite error: {text}") from exc
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInput(f"write refused by the store: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite error: {exc}") from exc
+
+    async def open(self) -> None:
+        if self._writer is not None:
+            return
+        if not self._memory:
+            folder = Path(self.path).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot create folder {str(folder)!r} for the SQLite database: "
+                    f"{exc.strerror}; set GRAPH_API_SQLITE_PATH to a writable location"
+                ) from exc
+        self._write_pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._read_pool = ThreadPoolExecutor(_READERS, thread_name_prefix="sqlite-reader")
+        loop = asyncio.get_running_loop()
+        try:
+            self._writer = await loop.run_in_executor(self._write_pool, self._open_writer)
+        except BaseException:
+            self._write_pool.shutdown()
+            self._read_pool.shutdown()
+            self._write_pool = self._read_pool = None
+            raise
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = self._connect()
+        try:
+            if not self._memory:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise ConfigError(f"SQLite file {self.path!r} cannot use WAL mode")
+            self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConfigError(
+                f"cannot use SQLite database {self.path!r}: {exc}; point GRAPH_API_SQLITE_PATH "
+                "at a writable file (a new one is created)"
+            ) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise ConfigError(
+                f"the database has schema version {current}, newer than this program knows "
+                f"({len(MIGRATIONS)}); upgrade graph-api"
+            )
+        for version in range(current, len(MIGRATIONS)):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1:d}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    async def close(self) -> None:
+        writer, self._writer = self._writer, None
+        if self._read_pool is not None:
+            self._read_pool.shutdown(wait=True)
+        if self._write_pool is not None:
+            if writer is not None:
+                self._write_pool.submit(writer.close).result()
+            self._write_pool.shutdown(wait=True)
+        self._read_pool = self._write_pool = None
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    async def ping(self) -> None:
+        await self._read(lambda c: c.execute("SELECT 1").fetchone())
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _nids(conn: sqlite3.Connection, refs: Iterable[NodeRef]) -> dict[NodeRef, int]:
+        by_label: dict[NodeLabel, list[str]] = defaultdict(list)
+        for ref in refs:
+            by_label[ref.label].append(ref.id)
+        found: dict[NodeRef, int] = {}
+        for label, ids in by_label.items():
+            rows = conn.execute(
+                "SELECT n.id, n.nid FROM json_each(?) j JOIN nodes n "
+                "ON n.label = ? AND n.id = j.value",
+                (json.dumps(ids), label.value),
+            )
+            for node_id, nid in rows:
+                found[NodeRef(label, node_id)] = nid
+        return found
+
+    # -- writes -----------------------------------------------------------------------------
+
+    async def upsert(
+        self, nodes: Sequence[NodeWrite] = (), edges: Sequence[EdgeWrite] = ()
+    ) -> UpsertResult:
+        for e in edges:
+            spec = RELATIONSHIPS[RelType(e.type)]
+            if e.src.label not in spec.sources or e.dst.label not in spec.targets:
+                raise InvalidInput(
+                    f"{e.type} cannot connect {e.src.label} to {e.dst.label}",
+                    [Problem(f"{e.src.label}:{e.src.id}", e.type, "wrong endpoint labels")],
+                )
+        async with self._write_lock:
+            return await self._write(lambda c: self._upsert(c, nodes, edges))
+
+    def _upsert(
+        self, conn: sqlite3.Connection, nodes: Sequence[NodeWrite], edges: Sequence[EdgeWrite]
+    ) -> UpsertResult:
+        result = UpsertResult()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            by_label: dict[NodeLabel, dict[str, str]] = defaultdict(dict)
+            for n in nodes:
+                if not n.id:
+                    raise InvalidInput("node without id", [Problem(n.label, "id", "empty")])
+                by_label[NodeLabel(n.label)][n.id] = _canonical(n.props)
+            for label, wanted in by_label.items():
+                counts = result.nodes.setdefault(label, WriteCounts())
+                existing = dict(
+                    conn.execute(
+                        "SELECT n.id, n.props FROM json_each(?) j JOIN nodes n "
+                        "ON n.label = ? AND n.id = j.value",
+                        (json.dumps(list(wanted)), label.value),
+                    ).fetchall()
+                )
+                inserts = [(label.value, i, p) for i, p in wanted.items() if i not in existing]
+                updates = [
+                    (p, label.value, i)
+                    for i, p in wanted.items()
+                    if i in existing and existing[i] != p
+                ]
+                conn.executemany("INSERT INTO nodes (label, id, props) VALUES (?, ?, ?)", inserts)
+                conn.executemany("UPDATE nodes SET props = ? WHERE label = ? AND id = ?", updates)
+                duplicates = sum(1 for n in nodes if n.label == label) - len(wanted)
+                counts.inserted += len(inserts)
+                counts.updated += len(updates)
+                counts.unchanged += len(wanted) - len(inserts) - len(updates) + duplicates
+            if edges:
+                self._upsert_edges(conn, edges, result)
+            if result.changed:
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+            result.data_version = conn.execute(
+                "SELECT value FROM meta WHERE key = 'data_version'"
+            ).fetchone()[0]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def _upsert_edges(
+        self, conn: sqlite3.Connection, edges: Sequence[EdgeWrite], result: UpsertResult
+    ) -> None:
+        refs = {e.src for e in edges} | {e.dst for e in edges}
+        nids = self._nids(conn, refs)
+        missing = sorted(refs - nids.keys())
+        if missing:
+            problems = [
+                Problem(f"{r.label}:{r.id}", "id", "no such node in the store or this write")
+                for r in missing
+            ]
+            raise InvalidInput(f"{len(missing)} relationship endpoint(s) do not exist", problems)
+        by_type: dict[RelType, dict[tuple[int, int], str]] = defaultdict(dict)
+        sent: dict[RelType, int] = defaultdict(int)
+        for e in edges:
+            rel = RelType(e.type)
+            by_type[rel][(nids[e.src], nids[e.dst])] = _canonical(e.props)
+            sent[rel] += 1
+        for rel, wanted in by_type.items():
+            counts = result.edges.setdefault(rel, WriteCounts())
+            pairs = json.dumps([list(k) for k in wanted])
+            existing = {
+                (s, d): p
+                for s, d, p in conn.execute(
+                    "SELECT e.src, e.dst, e.props FROM json_each(?) j JOIN edges e "
+                    "ON e.src = json_extract(j.value, '$[0]') AND e.type = ? "
+                    "AND e.dst = json_extract(j.value, '$[1]')",
+                    (pairs, rel.value),
+                )
+            }
+            inserts = [
+                (rel.value, s, d, p) for (s, d), p in wanted.items() if (s, d) not in existing
+            ]
+            updates = [
+                (p, s, rel.value, d)
+                for (s, d), p in wanted.items()
+                if (s, d) in existing and existing[(s, d)] != p
+            ]
+            conn.executemany(
+                "INSERT INTO edges (type, src, dst, props) VALUES (?, ?, ?, ?)", inserts
+            )
+            conn.executemany(
+                "UPDATE edges SET props = ? WHERE src = ? AND type = ? AND dst = ?", updates
+            )
+            counts.inserted += len(inserts)
+            counts.updated += len(updates)
+            counts.unchanged += sent[rel] - len(inserts) - len(updates)
+
+    async def delete_edges(self, edges: Sequence[EdgeWrite]) -> int:
+        def run(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                nids = self._nids(conn, {e.src for e in edges} | {e.dst for e in edges})
+                rows = [
+                    (nids[e.src], RelType(e.type).value, nids[e.dst])
+                    for e in edges
+                    if e.src in nids and e.dst in nids
+                ]
+                before = conn.total_changes
+                conn.executemany("DELETE FROM edges WHERE src = ? AND type = ? AND dst = ?", rows)
+                deleted = conn.total_changes - before
+                if deleted:
+                    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return deleted
+
+        async with self._write_lock:
+            return await self._write(run)
+
+    async def erase_customer(self, customer_id: str) -> ErasureReport:
+        def run(conn: sqlite3.Connection) -> ErasureReport:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT nid FROM nodes WHERE label = ? AND id = ?",
+                    (NodeLabel.CUSTOMER.value, customer_id),
+                ).fetchone()
+                if row is None:
+                    raise NotFound(f"no customer with id {customer_id!r}")
+                cust = row[0]
+                profiles = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT e.dst FROM edges e WHERE e.src = ? AND e.type = ? "
+                        "AND json_extract(e.props, '$.status') = ?",
+                        (cust, RelType.HAS_PROFILE.value, LinkStatus.CONFIRMED.value),
+                    )
+                ]
+                actors = [cust, *profiles]
+                interactions = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT DISTINCT e.dst FROM json_each(?) j JOIN edges e "
+                        "ON e.src = j.value AND e.type = ?",
+                        (json.dumps(actors), RelType.PERFORMED.value),
+                    )
+                ]
+                doomed = json.dumps([*actors, *interactions])
+                rels = conn.execute(
+                    "SELECT count(*) FROM edges WHERE src IN (SELECT value FROM json_each(?1)) "
+                    "OR dst IN (SELECT value FROM json_each(?1))",
+                    (doomed,),
+                ).fetchone()[0]
+                conn.execute(
+                    "DELETE FROM nodes WHERE nid IN (SELECT value FROM json_each(?))", (doomed,)
+                )
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                version = conn.execute(
+                    "SELECT value FROM meta WHERE key = 'data_version'"
+                ).fetchone()[0]
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            counts = {NodeLabel.CUSTOMER: 1}
+            if profiles:
+                counts[NodeLabel.PROFILE] = len(profiles)
+            if interactions:
+                counts[NodeLabel.INTERACTION] = len(interactions)
+            return ErasureReport(customer_id, counts, rels, version)
+
+        async with self._write_lock:
+            return await self._write(run)
+
+    async def write_scores(
+        self, label: NodeLabel, scores: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> int:
+        rows = [(_canonical(s), NodeLabel(label).value, i) for i, s in scores.items()]
+
+        def run(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if replace:
+                    conn.execute("UPDATE nodes SET scores = '{}' WHERE label = ?", (label.value,))
+                before = conn.total_changes
+                conn.executemany(
+                    "UPDATE nodes SET scores = json_patch(scores, ?) WHERE label = ? AND id = ?",
+                    rows,
+                )
+                written = conn.total_changes - before
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return written
+
+        async with self._write_lock:
+            return await self._write(run)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def get_nodes(self, label: NodeLabel, ids: Sequence[str]) -> dict[str, Node]:
+        if not ids:
+            return {}
+        payload = json.dumps(list(dict.fromkeys(ids)))
+
+        def run(conn: sqlite3.Connection) -> dict[str, Node]:
+            rows = conn.execute(
+                "SELECT n.label, n.id, n.props, n.scores FROM json_each(?) j JOIN nodes n "
+                "ON n.label = ? AND n.id = j.value",
+                (payload, NodeLabel(label).value),
+            ).fetchall()
+            return {r[1]: _node(r) for r in rows}
+
+        return await self._read(run)
+
+    def _filters(
+        self, conn: sqlite3.Connection, query: NodeQuery, alias: str, args: list[Any]
+    ) -> list[str]:
+        clauses = [_condition_sql(c, alias, args) for c in query.conditions]
+        for rel in query.related:
+            nids = self._nids(conn, rel.nodes)
+            near, far = ("src", "dst") if rel.direction is Direction.OUT else ("dst", "src")
+            args.extend([RelType(rel.type).value, json.dumps(sorted(nids.values()))])
+            edge_sql = "".join(" AND " + _condition_sql(c, "r", args) for c in rel.edge)
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM edges r WHERE r.{near} = {alias}.nid AND r.type = ? "
+                f"AND r.{far} IN (SELECT value FROM json_each(?)){edge_sql})"
+            )
+        return clauses
+
+    async def list_nodes(
+        self, label: NodeLabel, query: NodeQuery = NodeQuery(), page: PageRequest = PageRequest()
+    ) -> Page[Node]:
+        window = _Window(query, page, "n")
+
+        def run(conn: sqlite3.Connection) -> Page[Node]:
+            fargs: list[Any] = [NodeLabel(label).value]
+            filters = ["n.label = ?", *self._filters(conn, query, "n", fargs)]
+            where = " AND ".join(filters)
+            total = conn.execute(f"SELECT count(*) FROM nodes n WHERE {where}", fargs).fetchone()[0]
+            wargs = list(fargs)
+            bounds = window.where_sql(wargs)
+            sql = (
+                f"SELECT n.label, n.id, n.props, n.scores, {window.key} FROM nodes n "
+                f"WHERE {' AND '.join([*filters, *bounds])} "
+                f"ORDER BY {window.order_sql()} LIMIT ?"
+            )
+            rows = conn.execute(sql, [*wargs, window.limit + 1]).fetchall()
+            return window.page([(r[4], _node(r)) for r in rows], total)
+
+        return await self._read(run)
+
+    async def neighbours(
+        self,
+        refs: Sequence[NodeRef],
+        type: RelType,
+        direction: Direction,
+        *,
+        query: NodeQuery = NodeQuery(),
+        edge: Sequence[Condition] = (),
+        page: PageRequest = PageRequest(),
+    ) -> dict[NodeRef, Page[Hop]]:
+        window = _Window(query, page, "o")
+        rel = RelType(type)
+
+        def run(conn: sqlite3.Connection) -> dict[NodeRef, Page[Hop]]:
+            nids = self._nids(conn, refs)
+            by_nid = {nid: ref for ref, nid in nids.items()}
+            near, far = ("src", "dst") if direction is Direction.OUT else ("dst", "src")
+            fargs: list[Any] = [json.dumps(list(by_nid)), rel.value]
+            filters = [f"e.{near} IN (SELECT value FROM json_each(?))", "e.type = ?"]
+            filters += [_condition_sql(c, "e", fargs) for c in edge]
+            filters += self._filters(conn, query, "o", fargs)
+            where = " AND ".join(filters)
+            base = f"FROM edges e JOIN nodes o ON o.nid = e.{far} WHERE {where}"
+            totals = dict(
+                conn.execute(f"SELECT e.{near}, count(*) {base} GROUP BY e.{near}", fargs)
+            )
+            wargs = list(fargs)
+            bounds = window.where_sql(wargs)
+            where_page = " AND ".join([*filters, *bounds])
+            sql = (
+                "SELECT * FROM (SELECT e.src AS s, e.dst AS d, e.props AS ep, "
+                "o.label, o.id, o.props, o.scores, "
+                f"{window.key} AS k, e.{near} AS parent, row_number() OVER "
+                f"(PARTITION BY e.{near} ORDER BY {window.order_sql()}) AS rn "
+                f"FROM edges e JOIN nodes o ON o.nid = e.{far} WHERE {where_page}) "
+                "WHERE rn <= ? ORDER BY parent, rn"
+            )
+            rows = conn.execute(sql, [*wargs, window.limit + 1]).fetchall()
+            grouped: dict[int, list[tuple[Any, Hop]]] = defaultdict(list)
+            for _s, _d, ep, o_label, o_id, o_props, o_scores, k, parent, _rn in rows:
+                other = _node((o_label, o_id, o_props, o_scores))
+                me = by_nid[parent]
+                src, dst = (me, other.ref) if direction is Direction.OUT else (other.ref, me)
+                grouped[parent].append((k, Hop(Edge(rel, src, dst, json.loads(ep)), other)))
+            out: dict[NodeRef, Page[Hop]] = {}
+            for ref in refs:
+                nid = nids.get(ref)
+                out[ref] = window.page(grouped.get(nid, []) if nid else [], totals.get(nid, 0))
+            return out
+
+        return await self._read(run)
+
+    async def count_nodes(self, label: NodeLabel) -> int:
+        return await self._read(
+            lambda c: c.execute(
+                "SELECT count(*) FROM nodes WHERE label = ?", (NodeLabel(label).value,)
+            ).fetchone()[0]
+        )
+
+    async def count_edges(self, type: RelType) -> int:
+        return await self._read(
+            lambda c: c.execute(
+                "SELECT count(*) FROM edges WHERE type = ?", (RelType(type).value,)
+            ).fetchone()[0]
+        )
+
+    async def stream_nodes(
+        self, label: NodeLabel, *, batch_size: int = 10_000
+    ) -> AsyncIterator[list[Node]]:
+        last = ""
+        while True:
+            rows = await self._read(
+                lambda c, last=last: c.execute(  # type: ignore[misc]
+                    "SELECT label, id, props, scores FROM nodes WHERE label = ? AND id > ? "
+                    "ORDER BY id LIMIT ?",
+                    (NodeLabel(label).value, last, batch_size),
+                ).fetchall()
+            )
+            if not rows:
+                return
+            yield [_node(r) for r in rows]
+            last = rows[-1][1]
+
+    async def stream_edges(
+        self, type: RelType, *, batch_size: int = 10_000
+    ) -> AsyncIterator[list[Edge]]:
+        rel = RelType(type)
+        last = 0
+        while True:
+            rows = await self._read(
+                lambda c, last=last: c.execute(  # type: ignore[misc]
+                    "SELECT e.eid, s.label, s.id, d.label, d.id, e.props FROM edges e "
+                    "JOIN nodes s ON s.nid = e.src JOIN nodes d ON d.nid = e.dst "
+                    "WHERE e.type = ? AND e.eid > ? ORDER BY e.eid LIMIT ?",
+                    (rel.value, last, batch_size),
+                ).fetchall()
+            )
+            if not rows:
+                return
+            yield [
+                Edge(
+                    rel,
+                    NodeRef(NodeLabel(sl), si),
+                    NodeRef(NodeLabel(dl), di),
+                    json.loads(p),
+                )
+                for _, sl, si, dl, di, p in rows
+            ]
+            last = rows[-1][0]
+
+    async def data_version(self) -> int:
+        return int(
+            await self._read(
+                lambda c: c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[
+                    0
+                ]
+            )
+        )
+
+    async def put_document(self, key: str, value: Mapping[str, Any]) -> None:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO documents (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, text),
+            )
+
+        async with self._write_lock:
+            await self._write(run)
+
+    async def get_document(self, key: str) -> dict[str, Any] | None:
+        row = await self._read(
+            lambda c: c.execute("SELECT value FROM documents WHERE key = ?", (key,)).fetchone()
+        )
+        return None if row is None else dict(json.loads(row[0]))

@@ -1,0 +1,2 @@
+"""GraphQL object types, by area: ``common`` (Relay plumbing), ``graph`` (nodes and their
+relationship connections), ``payloads`` (mutation results)."""
