@@ -1,0 +1,217 @@
+"""Query fields, one class per area; :mod:`schema.build` merges them into ``Query``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from graph_api.errors import LimitExceeded, NotFound
+from graph_api.model import NodeLabel
+from schema.context import get_context
+from schema.filters import (
+    CommunityFilter,
+    CommunityOrder,
+    CustomerFilter,
+    CustomerOrder,
+    InteractionFilter,
+    InteractionOrder,
+    ProductFilter,
+    ProductOrder,
+    ProfileFilter,
+    ProfileOrder,
+    build_query,
+)
+from schema.ids import decode_global_id, resolve_ref
+from schema.types.common import Node, build_connection
+from schema.types.graph import (
+    Community,
+    CommunityConnection,
+    CommunityEdge,
+    Customer,
+    CustomerConnection,
+    CustomerEdge,
+    Interaction,
+    InteractionConnection,
+    InteractionEdge,
+    Product,
+    ProductConnection,
+    ProductEdge,
+    Profile,
+    ProfileConnection,
+    ProfileEdge,
+    to_type,
+)
+
+__all__ = [
+    "CommunityQueries",
+    "CustomerQueries",
+    "InteractionQueries",
+    "NodeQueries",
+    "ProductQueries",
+    "ProfileQueries",
+]
+
+
+async def _by_id(info: Info[Any, Any], value: str, label: NodeLabel) -> Any:
+    ref = resolve_ref(value, label, field="id")
+    node = await get_context(info).loaders.get(ref)
+    if node is None:
+        raise NotFound(f"no {label} with id {ref.id!r}")
+    return to_type(node)
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any node by its global id (Relay); null when it is gone.")
+    async def node(self, info: Info[Any, Any], id: strawberry.ID) -> Node | None:
+        ref = decode_global_id(str(id))
+        found = await get_context(info).loaders.get(ref)
+        result: Node | None = to_type(found) if found is not None else None
+        return result
+
+    @strawberry.field(description="Nodes by global id, in the order asked; null for missing ones.")
+    async def nodes(self, info: Info[Any, Any], ids: list[strawberry.ID]) -> list[Node | None]:
+        ctx = get_context(info)
+        if len(ids) > ctx.settings.max_page_size:
+            raise LimitExceeded(
+                f"ids: {len(ids)} ids is over the page size limit "
+                f"max_page_size={ctx.settings.max_page_size}"
+            )
+        refs = [decode_global_id(str(i), field=f"ids[{n}]") for n, i in enumerate(ids)]
+        result: list[Node | None] = []
+        for ref in refs:  # loads are batched by the DataLoader, one store call per label
+            found = await ctx.loaders.get(ref)
+            result.append(to_type(found) if found is not None else None)
+        return result
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(
+        description="The 360° card of one customer (global id or external id): profiles, "
+        "communities, purchases, referrals, contact history."
+    )
+    async def customer(self, info: Info[Any, Any], id: strawberry.ID) -> Customer:
+        result: Customer = await _by_id(info, str(id), NodeLabel.CUSTOMER)
+        return result
+
+    @strawberry.field
+    async def customers(
+        self,
+        info: Info[Any, Any],
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> CustomerConnection:
+        ctx = get_context(info)
+        window = ctx.page_request(first, after, last, before)
+        query = build_query(filter, order_by, ctx.role)
+        page = await ctx.loaders.list_nodes(NodeLabel.CUSTOMER, query, window)
+        return build_connection(CustomerConnection, page, CustomerEdge.from_node)
+
+
+@strawberry.type
+class ProfileQueries:
+    @strawberry.field
+    async def profile(self, info: Info[Any, Any], id: strawberry.ID) -> Profile:
+        result: Profile = await _by_id(info, str(id), NodeLabel.PROFILE)
+        return result
+
+    @strawberry.field
+    async def profiles(
+        self,
+        info: Info[Any, Any],
+        filter: ProfileFilter | None = None,
+        order_by: ProfileOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ProfileConnection:
+        ctx = get_context(info)
+        window = ctx.page_request(first, after, last, before)
+        query = build_query(filter, order_by, ctx.role)
+        page = await ctx.loaders.list_nodes(NodeLabel.PROFILE, query, window)
+        return build_connection(ProfileConnection, page, ProfileEdge.from_node)
+
+
+@strawberry.type
+class CommunityQueries:
+    @strawberry.field
+    async def community(self, info: Info[Any, Any], id: strawberry.ID) -> Community:
+        result: Community = await _by_id(info, str(id), NodeLabel.COMMUNITY)
+        return result
+
+    @strawberry.field
+    async def communities(
+        self,
+        info: Info[Any, Any],
+        filter: CommunityFilter | None = None,
+        order_by: CommunityOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> CommunityConnection:
+        ctx = get_context(info)
+        window = ctx.page_request(first, after, last, before)
+        query = build_query(filter, order_by, ctx.role)
+        page = await ctx.loaders.list_nodes(NodeLabel.COMMUNITY, query, window)
+        return build_connection(CommunityConnection, page, CommunityEdge.from_node)
+
+
+@strawberry.type
+class ProductQueries:
+    @strawberry.field
+    async def product(self, info: Info[Any, Any], id: strawberry.ID) -> Product:
+        result: Product = await _by_id(info, str(id), NodeLabel.PRODUCT)
+        return result
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info[Any, Any],
+        filter: ProductFilter | None = None,
+        order_by: ProductOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ProductConnection:
+        ctx = get_context(info)
+        window = ctx.page_request(first, after, last, before)
+        query = build_query(filter, order_by, ctx.role)
+        page = await ctx.loaders.list_nodes(NodeLabel.PRODUCT, query, window)
+        return build_connection(ProductConnection, page, ProductEdge.from_node)
+
+
+@strawberry.type
+class InteractionQueries:
+    @strawberry.field
+    async def interaction(self, info: Info[Any, Any], id: strawberry.ID) -> Interaction:
+        result: Interaction = await _by_id(info, str(id), NodeLabel.INTERACTION)
+        return result
+
+    @strawberry.field(description="Interactions, newest first unless ordered otherwise.")
+    async def interactions(
+        self,
+        info: Info[Any, Any],
+        filter: InteractionFilter | None = None,
+        order_by: InteractionOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> InteractionConnection:
+        ctx = get_context(info)
+        window = ctx.page_request(first, after, last, before)
+        query = build_query(
+            filter, order_by, ctx.role, default_order="occurredAt", default_descending=True
+        )
+        page = await ctx.loaders.list_nodes(NodeLabel.INTERACTION, query, window)
+        return build_connection(InteractionConnection, page, InteractionEdge.from_node)
