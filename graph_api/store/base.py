@@ -25,7 +25,7 @@ import abc
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from graph_api.model import NodeLabel, RelType
 
@@ -57,8 +57,9 @@ class Direction(StrEnum):
     IN = "in"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class NodeRef:
+class NodeRef(NamedTuple):
+    """A node's address. A tuple, because refs are hashed by the million in loads."""
+
     label: NodeLabel
     id: str
 

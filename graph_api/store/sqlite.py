@@ -90,7 +90,6 @@ MIGRATIONS: Final[list[str]] = [
         UNIQUE (src, type, dst)
     );
     CREATE INDEX edges_in ON edges (dst, type, src);
-    CREATE INDEX edges_type ON edges (type);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta (key, value) VALUES ('data_version', 0);
     CREATE TABLE documents (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -104,15 +103,19 @@ MIGRATIONS: Final[list[str]] = [
 ]
 
 
+_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _canonical(props: Mapping[str, Any]) -> str:
-    return json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """One text per value, so that comparing texts compares properties."""
+    return _ENCODER.encode(props) if props else "{}"
 
 
 def _field_sql(name: str, alias: str) -> str:
     """SQL expression for a query field; ``name`` must match FIELD_RE (checked here)."""
     if name == "id":
         return f"{alias}.id"
-    if not FIELD_RE.match(name):
+    if not FIELD_RE.fullmatch(name):
         raise InvalidInput(
             f"{name!r} is not a field name",
             [Problem("query", name, "use letters, digits and _ (scores.<name> for scores)")],
@@ -417,12 +420,12 @@ class SqliteGraphStore(GraphStore):
         found: dict[NodeRef, int] = {}
         for label, ids in by_label.items():
             rows = conn.execute(
-                "SELECT n.id, n.nid FROM json_each(?) j JOIN nodes n "
+                "SELECT n.id, n.nid FROM json_each(?) j CROSS JOIN nodes n "
                 "ON n.label = ? AND n.id = j.value",
                 (json.dumps(ids), label.value),
             )
-            for node_id, nid in rows:
-                found[NodeRef(label, node_id)] = nid
+            # a plain (label, id) tuple equals and hashes like the NodeRef it stands for
+            found.update(((label, node_id), nid) for node_id, nid in rows)  # type: ignore[misc]
         return found
 
     # -- writes -----------------------------------------------------------------------------
@@ -455,7 +458,7 @@ class SqliteGraphStore(GraphStore):
                 counts = result.nodes.setdefault(label, WriteCounts())
                 existing = dict(
                     conn.execute(
-                        "SELECT n.id, n.props FROM json_each(?) j JOIN nodes n "
+                        "SELECT n.id, n.props FROM json_each(?) j CROSS JOIN nodes n "
                         "ON n.label = ? AND n.id = j.value",
                         (json.dumps(list(wanted)), label.value),
                     ).fetchall()
@@ -509,7 +512,7 @@ class SqliteGraphStore(GraphStore):
             existing = {
                 (s, d): p
                 for s, d, p in conn.execute(
-                    "SELECT e.src, e.dst, e.props FROM json_each(?) j JOIN edges e "
+                    "SELECT e.src, e.dst, e.props FROM json_each(?) j CROSS JOIN edges e "
                     "ON e.src = json_extract(j.value, '$[0]') AND e.type = ? "
                     "AND e.dst = json_extract(j.value, '$[1]')",
                     (pairs, rel.value),
@@ -580,7 +583,7 @@ class SqliteGraphStore(GraphStore):
                 interactions = [
                     r[0]
                     for r in conn.execute(
-                        "SELECT DISTINCT e.dst FROM json_each(?) j JOIN edges e "
+                        "SELECT DISTINCT e.dst FROM json_each(?) j CROSS JOIN edges e "
                         "ON e.src = j.value AND e.type = ?",
                         (json.dumps(actors), RelType.PERFORMED.value),
                     )
@@ -646,7 +649,7 @@ class SqliteGraphStore(GraphStore):
 
         def run(conn: sqlite3.Connection) -> dict[str, Node]:
             rows = conn.execute(
-                "SELECT n.label, n.id, n.props, n.scores FROM json_each(?) j JOIN nodes n "
+                "SELECT n.label, n.id, n.props, n.scores FROM json_each(?) j CROSS JOIN nodes n "
                 "ON n.label = ? AND n.id = j.value",
                 (payload, NodeLabel(label).value),
             ).fetchall()

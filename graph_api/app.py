@@ -1,0 +1,222 @@
+"""The composition root of the HTTP service: ``create_app(settings)`` and ``serve(settings)``.
+
+Routes: ``/graphql`` (GraphiQL when enabled), ``/healthz`` (the process is up), ``/readyz``
+(the store answers), ``/metrics`` (Prometheus text). Nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from strawberry.fastapi import GraphQLRouter
+
+from graph_api.config import Role, Settings, hash_api_key
+from graph_api.errors import ConfigError, StoreError, StoreUnavailable
+from graph_api.store import GraphStore, create_store
+from schema.build import build_schema
+from schema.context import GraphContext, Principal
+from schema.metrics import Metrics
+
+__all__ = ["authenticate", "create_app", "serve"]
+
+log = logging.getLogger("graph_api.app")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+_MISSING_KEY = "missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+
+
+def authenticate(settings: Settings, headers: MutableMapping[str, str] | Any) -> Principal:
+    """The caller's role from its API key (sha256 compared in constant time)."""
+    if not settings.api_keys:
+        # Settings.check() refuses this unless bound to loopback: local use, open as admin.
+        return Principal(Role.ADMIN, open_access=True)
+    key: str | None = None
+    authorization = headers.get("authorization")
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            key = value.strip()
+    if key is None:
+        key = (headers.get("x-api-key") or "").strip() or None
+    if key is None:
+        return Principal(None, _MISSING_KEY)
+    digest = hash_api_key(key)
+    role: Role | None = None
+    for known, known_role in settings.api_keys.items():  # compare with every key: no early exit
+        if hmac.compare_digest(known, digest):
+            role = known_role
+    if role is None:
+        return Principal(None, "unknown API key")
+    return Principal(role)
+
+
+class _HttpMetrics:
+    """Pure ASGI middleware: counts and times requests per known route."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            path = str(scope.get("path", ""))
+            route = path if path in _ROUTES else "other"
+            seconds = time.perf_counter() - start
+            self.metrics.observe_http(str(scope.get("method", "")), route, status, seconds)
+
+
+def _auth_line(settings: Settings) -> tuple[int, str]:
+    if settings.api_keys:
+        return logging.INFO, f"auth: on ({len(settings.api_keys)} API keys configured)"
+    return (
+        logging.WARNING,
+        f"auth: OFF - no API keys configured; serving OPEN (every caller is admin) for local "
+        f"use on {settings.host}:{settings.port}",
+    )
+
+
+def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+    """The service. A store passed in belongs to the caller (opened and closed by it);
+    otherwise the lifespan creates the configured store, opens it and closes it."""
+    settings.check()
+    metrics = Metrics()
+    schema = build_schema(settings, metrics=metrics)
+    holder: dict[str, GraphStore] = {}
+    if store is not None:
+        holder["store"] = store
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        current = holder.get("store") or create_store(settings)
+        if owned:
+            await current.open()
+        holder["store"] = current
+        level, line = _auth_line(settings)
+        log.log(level, line)
+        try:
+            yield
+        finally:
+            if owned:
+                await current.close()
+                holder.pop("store", None)
+
+    def current_store() -> GraphStore:
+        found = holder.get("store")
+        if found is None:
+            raise StoreUnavailable("the store is not open (the app's lifespan has not run)")
+        return found
+
+    async def context_getter(request: Request) -> GraphContext:
+        return GraphContext(current_store(), settings, authenticate(settings, request.headers))
+
+    router: GraphQLRouter[GraphContext, None] = GraphQLRouter(
+        schema,
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+    app = FastAPI(
+        title="Social CRM graph API",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.include_router(router, prefix="/graphql")
+    app.state.metrics = metrics
+    app.state.settings = settings
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        try:
+            await current_store().ping()
+        except StoreError as exc:
+            return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics")
+    async def metrics_route() -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    app.add_middleware(_HttpMetrics, metrics=metrics)
+    return app
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+async def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    store = create_store(settings)
+    await store.open()
+    try:
+        app = create_app(settings, store)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+            access_log=settings.debug,
+        )
+        await uvicorn.Server(config).serve()
+    finally:
+        await store.close()
+
+
+def serve(settings: Settings) -> None:
+    """Run the service with uvicorn until interrupted. A configuration that cannot work or a
+    store that cannot be reached at start is one line on stderr and exit code 2."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(levelname)s: %(name)s: %(message)s"
+        )
+    try:
+        settings.check()
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(_serve(settings))
+    except (ConfigError, StoreUnavailable) as exc:
+        print(f"graph-api: {exc.code.lower()}: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        pass
