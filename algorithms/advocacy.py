@@ -59,7 +59,10 @@ class AdvocacyEvidence:
         negative = [name for name, value in counts.items() if value < 0]
         if negative:
             raise ValueError(f"evidence counts must be non-negative: {negative}")
-        for name, value in (("review_sentiment", self.review_sentiment), ("sentiment", self.sentiment)):
+        for name, value in (
+            ("review_sentiment", self.review_sentiment),
+            ("sentiment", self.sentiment),
+        ):
             if not -1.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [-1, 1], got {value}")
         if self.converted_referrals > self.referrals:
@@ -93,7 +96,7 @@ class AdvocacyScore:
 
     Attributes
     ----------
-    score : ``100 * tanh((positive - negative) / scale)``, in (-100, 100).
+    score : ``100 * tanh((positive - negative) / scale)``, in [-100, 100].
     category : "promoter", "passive" or "detractor".
     positive, negative : the points for and against, before saturation.
     evidence : the evidence the score was computed from.
@@ -183,9 +186,9 @@ def advocacy_scores(
     A first purchase is not advocacy, so only repeat purchases count; a converted referral
     counts 3 points in all (the referral plus its conversion). The tanh saturates: with the
     default ``scale=5`` one glowing review scores 29 (passive), a review and a praise 46, three
-    converted referrals 94; nobody reaches 100. Scores of at least `promoter_threshold` (30)
-    are promoters, at most `detractor_threshold` (-30) detractors, the rest passive. A customer
-    with no evidence scores 0 and is passive.
+    converted referrals 94; only overwhelming evidence comes near 100. Scores of at least
+    `promoter_threshold` (30) are promoters, at most `detractor_threshold` (-30) detractors,
+    the rest passive. A customer with no evidence scores 0 and is passive.
 
     Parameters
     ----------

@@ -127,8 +127,12 @@ def engagement_graph(
     if half_life_days <= 0:
         raise ValueError(f"half_life_days must be positive, got {half_life_days}")
     rows = list(engagements)
+    stamps = [when for _, _, when, _ in rows if isinstance(when, datetime)]
+    if now is not None:
+        stamps.append(now)
+    if len({when.tzinfo is None for when in stamps}) > 1:
+        raise ValueError("timestamps mix naive and timezone-aware datetimes; make all aware")
     if now is None:
-        stamps = [when for _, _, when, _ in rows if isinstance(when, datetime)]
         now = max(stamps) if stamps else None
     weights: dict[tuple[N, N], float] = defaultdict(float)
     counts: dict[tuple[N, N], int] = defaultdict(int)
@@ -144,12 +148,7 @@ def engagement_graph(
             continue
         if isinstance(when, datetime):
             assert now is not None  # set above from the rows' timestamps
-            try:
-                age = (now - when).total_seconds() / _SECONDS_PER_DAY
-            except TypeError as exc:
-                raise ValueError(
-                    f"cannot compare timestamp {when!r} with {now!r}: mix of naive and aware"
-                ) from exc
+            age = (now - when).total_seconds() / _SECONDS_PER_DAY
         else:
             age = float(when)
         weights[u, v] += kind_weight * decay_weight(age, half_life_days)

@@ -199,12 +199,7 @@ class DataFile:
 def _is_side_file(path: Path) -> bool:
     """Files the loader itself writes or that document the data: never data, never unknown."""
     name = path.name
-    return (
-        name.startswith(".")
-        or name in IGNORED_FILES
-        or ".rejects." in name
-        or path.is_dir()
-    )
+    return name.startswith(".") or name in IGNORED_FILES or ".rejects." in name or path.is_dir()
 
 
 def discover(folder: Path) -> tuple[list[DataFile], list[str]]:
@@ -212,10 +207,7 @@ def discover(folder: Path) -> tuple[list[DataFile], list[str]]:
 
     A single file may be given instead of a folder; its stem must be one of the layout's.
     """
-    if folder.is_file():
-        candidates = [folder]
-    else:
-        candidates = sorted(folder.iterdir())
+    candidates = [folder] if folder.is_file() else sorted(folder.iterdir())
     found: list[DataFile] = []
     unknown: list[str] = []
     for path in candidates:

@@ -67,9 +67,7 @@ class RowSource:
     def _lines(self) -> Iterator[str]:
         """Decoded physical lines; undecodable ones are remembered by line number."""
         assert self._handle is not None
-        number = 0
-        for chunk in self._handle:
-            number += 1
+        for number, chunk in enumerate(self._handle, start=1):
             self.bytes_read += len(chunk)
             if number == 1 and chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM) :]

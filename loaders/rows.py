@@ -2,7 +2,7 @@
 
 Node rows are validated by the domain records of :mod:`graph_api.model` themselves
 (``extra="forbid"``); relationship rows by their property model plus two endpoint columns; an
-interaction row may carry its relationships inline (:class:`InteractionLinks`). Parsing never
+interaction row may carry its relationships inline (:func:`_inline_edges`). Parsing never
 touches a store: reference checks and duplicate checks live in :mod:`loaders.checks`.
 """
 
@@ -12,27 +12,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from graph_api.model import (
     EDGE_MODELS,
     NODE_MODELS,
-    Id,
     NodeLabel,
     RelType,
     edge_props,
     node_props,
 )
 from graph_api.store.base import NodeRef
-from loaders.layout import Endpoint, FileSpec, model_columns
+from loaders.layout import INTERACTION_LINK_COLUMNS, Endpoint, FileSpec, model_columns
 
 __all__ = [
     "EdgeRecord",
     "EndpointKind",
-    "InteractionLinks",
+    "InlineEdge",
     "NodeRecord",
     "RowError",
     "RowParser",
@@ -42,6 +41,7 @@ __all__ = [
 RowError = tuple[str, str]
 """A reason a row is rejected: (field, reason)."""
 
+_LINK_COLUMNS: Final = frozenset(INTERACTION_LINK_COLUMNS)
 _DATE_ONLY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RANGES: Final = {"sentiment": "[-1, 1]", "confidence": "[0, 1]"}
 _MAX_ID: Final = 256
@@ -58,37 +58,16 @@ class EndpointKind(StrEnum):
         return NodeLabel.CUSTOMER if self is EndpointKind.CUSTOMER else NodeLabel.PROFILE
 
 
+_KINDS: Final = {k.value: k for k in EndpointKind}
+
+
 def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-def _split_ids(value: object) -> object:
-    """``"p1|p2"`` (a CSV cell) or ``["p1", "p2"]`` (JSON) → a list of ids."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split("|") if part.strip()]
-    return value
-
-
-IdList = Annotated[list[Id], BeforeValidator(_split_ids)]
-Kind = Annotated[EndpointKind, BeforeValidator(_lower)]
-
-
-class InteractionLinks(BaseModel):
-    """The inline relationships of an interaction row (every one optional).
-
-    ``actor`` performed it (a Profile, or a Customer with ``actorType=customer``); ``about``
-    names products and ``mentions`` profiles (lists: JSON arrays or ``|``-separated cells);
-    ``in`` is a community; ``respondsTo`` the interaction it replies to or shares.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    actor: Id | None = None
-    actor_type: Kind = Field(EndpointKind.PROFILE, alias="actorType")
-    about: IdList = Field(default_factory=list)
-    in_: Id | None = Field(None, alias="in")
-    mentions: IdList = Field(default_factory=list)
-    responds_to: Id | None = Field(None, alias="respondsTo")
+InlineEdge = tuple[str, str, str, str, str]
+"""An interaction's inline relationship: (type, source label, source id, target label, target
+id), plain strings (cheap to hash, stage and compare)."""
 
 
 @dataclass(slots=True)
@@ -104,7 +83,7 @@ class NodeRecord:
     label: NodeLabel
     id: str
     props: dict[str, Any]
-    edges: list[EdgeRecord]
+    edges: list[InlineEdge]
     digest: int
 
 
@@ -140,7 +119,9 @@ def explain(error: ErrorDetails) -> RowError:
 
 def _timestamp_columns(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(
-        f.alias or n for n, f in model.model_fields.items() if "datetime" in repr(f.annotation)
+        f.alias or n
+        for n, f in model.model_fields.items()
+        if "Datetime" in repr(f.annotation) or "datetime" in repr(f.annotation)
     )
 
 
@@ -165,16 +146,18 @@ class RowParser:
     def parse(self, data: dict[str, Any]) -> NodeRecord | EdgeRecord | list[RowError]:
         """Validate one row; returns the record or every reason it is rejected."""
         errors: list[RowError] = []
-        row: dict[str, Any] = {}
-        for key, value in data.items():
-            if key in self.columns:
-                row[key] = value
-            elif not key.startswith("_"):
-                errors.append((key, "unknown column"))
-        for key in self._dates & row.keys():
+        row = data
+        if not self.columns.issuperset(data):
+            row = {}
+            for key, value in data.items():
+                if key in self.columns:
+                    row[key] = value
+                elif not key.startswith("_"):
+                    errors.append((key, "unknown column"))
+        for key in self._dates.intersection(row):
             value = row[key]
-            if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
-                row[key] = value.strip() + "T00:00:00Z"
+            if isinstance(value, str) and len(value) <= 12 and _DATE_ONLY.match(value.strip()):
+                row = {**row, key: value.strip() + "T00:00:00Z"}
         if self.spec.label is not None:
             return self._parse_node(self.spec.label, row, errors)
         return self._parse_edge(row, errors)
@@ -184,29 +167,21 @@ class RowParser:
     def _parse_node(
         self, label: NodeLabel, row: dict[str, Any], errors: list[RowError]
     ) -> NodeRecord | list[RowError]:
-        links: InteractionLinks | None = None
+        link_data: dict[str, Any] | None = None
         if self._inline:
-            link_data = {k: row.pop(k) for k in list(row) if k not in self._props and k != "id"}
-            try:
-                links = InteractionLinks.model_validate(link_data)
-            except ValidationError as exc:
-                errors.extend(explain(e) for e in exc.errors())
+            link_data = {k: v for k, v in row.items() if k in _LINK_COLUMNS}
+            row = {k: v for k, v in row.items() if k not in _LINK_COLUMNS}
         try:
             record = self._model.model_validate(row)
         except ValidationError as exc:
             errors.extend(explain(e) for e in exc.errors())
             return errors
+        node_id: str = record.id  # type: ignore[attr-defined]
+        edges = _inline_edges(node_id, link_data, errors) if link_data else []
         if errors:
             return errors
-        node_id: str = record.id  # type: ignore[attr-defined]
         props = node_props(record)  # type: ignore[arg-type]
-        edges = _inline_edges(node_id, links) if links is not None else []
-        digest = hash(
-            (
-                tuple(sorted(props.items())),
-                tuple((e.type, e.src, e.dst) for e in edges),
-            )
-        )
+        digest = hash((tuple(sorted(props.items())), tuple(edges)))
         return NodeRecord(label, node_id, props, edges, digest)
 
     # -- relationships -----------------------------------------------------------------------
@@ -246,13 +221,13 @@ def _endpoint(end: Endpoint, row: dict[str, Any], errors: list[RowError]) -> Nod
     label = end.default
     if end.type_column is not None and end.type_column in row:
         kind = _lower(row[end.type_column])
-        names = {k.value: k for k in EndpointKind}
-        if kind not in names:
+        if kind not in _KINDS:
+            given = row[end.type_column]
             errors.append(
-                (end.type_column, f"unknown value {row[end.type_column]!r} (expected customer or profile)")
+                (end.type_column, f"unknown value {given!r} (expected customer or profile)")
             )
             return None
-        label = names[str(kind)].label
+        label = _KINDS[str(kind)].label
         if label not in end.labels:
             errors.append((end.type_column, f"must name one of {[str(x) for x in end.labels]}"))
             return None
@@ -266,21 +241,69 @@ def _endpoint(end: Endpoint, row: dict[str, Any], errors: list[RowError]) -> Nod
     return NodeRef(label, node_id)
 
 
-def _inline_edges(node_id: str, links: InteractionLinks) -> list[EdgeRecord]:
-    me = NodeRef(NodeLabel.INTERACTION, node_id)
-    edges: list[EdgeRecord] = []
-    if links.actor is not None:
-        edges.append(EdgeRecord(RelType.PERFORMED, NodeRef(links.actor_type.label, links.actor), me))
-    for product in dict.fromkeys(links.about):
-        edges.append(EdgeRecord(RelType.ABOUT, me, NodeRef(NodeLabel.PRODUCT, product)))
-    if links.in_ is not None:
-        edges.append(EdgeRecord(RelType.IN, me, NodeRef(NodeLabel.COMMUNITY, links.in_)))
-    for profile in dict.fromkeys(links.mentions):
-        edges.append(EdgeRecord(RelType.MENTIONS, me, NodeRef(NodeLabel.PROFILE, profile)))
-    if links.responds_to is not None:
-        edges.append(
-            EdgeRecord(RelType.RESPONDS_TO, me, NodeRef(NodeLabel.INTERACTION, links.responds_to))
-        )
+def _ids(value: object) -> list[str] | None:
+    """A list of ids: a JSON array, or ``|``-separated in a CSV cell; None if malformed."""
+    parts = value.split("|") if isinstance(value, str) else value
+    if not isinstance(parts, list):
+        return None
+    out = []
+    for part in parts:
+        if isinstance(part, str) and not part.strip():
+            continue
+        node_id = _clean_id(part)
+        if node_id is None:
+            return None
+        out.append(node_id)
+    return list(dict.fromkeys(out))
+
+
+_C, _P, _I = NodeLabel.CUSTOMER.value, NodeLabel.PROFILE.value, NodeLabel.INTERACTION.value
+_LINK_TARGETS: Final = {
+    "about": (RelType.ABOUT.value, NodeLabel.PRODUCT.value),
+    "in": (RelType.IN.value, NodeLabel.COMMUNITY.value),
+    "mentions": (RelType.MENTIONS.value, NodeLabel.PROFILE.value),
+    "respondsTo": (RelType.RESPONDS_TO.value, NodeLabel.INTERACTION.value),
+}
+_LIST_LINKS: Final = frozenset({"about", "mentions"})
+
+
+def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -> list[InlineEdge]:
+    """The relationships an interaction row names in its link columns (see the layout docs).
+
+    ``actor`` performed it (a Profile, or a Customer with ``actorType=customer``); ``about``
+    lists products and ``mentions`` profiles; ``in`` is a community; ``respondsTo`` the
+    interaction it replies to or shares.
+    """
+    edges: list[InlineEdge] = []
+    if "actor" in links:
+        actor = _clean_id(links["actor"])
+        kind = _lower(links.get("actorType", "profile"))
+        if actor is None:
+            errors.append(("actor", f"not an id (1 to {_MAX_ID} characters): {links['actor']!r}"))
+        elif kind not in _KINDS:
+            given = links["actorType"]
+            errors.append(("actorType", f"unknown value {given!r} (expected customer or profile)"))
+        else:
+            label = _C if kind == "customer" else _P
+            edges.append((RelType.PERFORMED.value, label, actor, _I, node_id))
+    elif "actorType" in links:
+        errors.append(("actor", "missing (actorType is given)"))
+    for column, (rel, target) in _LINK_TARGETS.items():
+        if column not in links:
+            continue
+        value = links[column]
+        if column in _LIST_LINKS:
+            ids = _ids(value)
+            if ids is None:
+                errors.append((column, f"not a list of ids (JSON array or a|b|c): {value!r}"))
+                continue
+        else:
+            one = _clean_id(value)
+            if one is None:
+                errors.append((column, f"not an id (1 to {_MAX_ID} characters): {value!r}"))
+                continue
+            ids = [one]
+        edges.extend((rel, _I, node_id, target, other) for other in ids)
     return edges
 
 

@@ -70,8 +70,7 @@ def page_request(
             raise InvalidInput(f"{name}: {reason}", [Problem("", name, reason)])
         if size > settings.max_page_size:
             raise LimitExceeded(
-                f"{name}: {size} is over the page size limit "
-                f"max_page_size={settings.max_page_size}"
+                f"{name}: {size} is over the page size limit max_page_size={settings.max_page_size}"
             )
     if first is None and last is None:
         if before is not None and after is None:

@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from graph_api import model
+from graph_api.model import InteractionKind, LinkMethod, LinkStatus, Platform
 
 __all__ = [
     "CommunityOrderField",
@@ -21,11 +21,10 @@ __all__ = [
     "ProfileOrderField",
 ]
 
-# The domain enums are exposed as they are: names in GraphQL, their values in the store.
-Platform = strawberry.enum(model.Platform, name="Platform")
-InteractionKind = strawberry.enum(model.InteractionKind, name="InteractionKind")
-LinkMethod = strawberry.enum(model.LinkMethod, name="LinkMethod")
-LinkStatus = strawberry.enum(model.LinkStatus, name="LinkStatus")
+# The domain enums are exposed as they are (strawberry.enum registers the class itself):
+# names in GraphQL, their values in the store.
+for _domain_enum in (Platform, InteractionKind, LinkMethod, LinkStatus):
+    strawberry.enum(_domain_enum, name=_domain_enum.__name__)
 
 
 @strawberry.enum

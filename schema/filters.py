@@ -105,7 +105,7 @@ class InteractionKindFilter:
     in_: list[InteractionKind] | None = strawberry.field(default=None, name="in")
 
 
-@strawberry.input(description="A condition on an analytics score, e.g. name: \"influence\".")
+@strawberry.input(description='A condition on an analytics score, e.g. name: "influence".')
 class ScoreFilter:
     name: str
     gt: float | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -24,7 +25,7 @@ from schema.filters import (
     build_query,
 )
 from schema.ids import decode_global_id, resolve_ref
-from schema.types.common import Node, build_connection
+from schema.types.common import Node, build_connection, field
 from schema.types.graph import (
     Community,
     CommunityConnection,
@@ -64,14 +65,14 @@ async def _by_id(info: Info[Any, Any], value: str, label: NodeLabel) -> Any:
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any node by its global id (Relay); null when it is gone.")
+    @field(description="Any node by its global id (Relay); null when it is gone.")
     async def node(self, info: Info[Any, Any], id: strawberry.ID) -> Node | None:
         ref = decode_global_id(str(id))
         found = await get_context(info).loaders.get(ref)
         result: Node | None = to_type(found) if found is not None else None
         return result
 
-    @strawberry.field(description="Nodes by global id, in the order asked; null for missing ones.")
+    @field(description="Nodes by global id, in the order asked; null for missing ones.")
     async def nodes(self, info: Info[Any, Any], ids: list[strawberry.ID]) -> list[Node | None]:
         ctx = get_context(info)
         if len(ids) > ctx.settings.max_page_size:
@@ -80,20 +81,19 @@ class NodeQueries:
                 f"max_page_size={ctx.settings.max_page_size}"
             )
         refs = [decode_global_id(str(i), field=f"ids[{n}]") for n, i in enumerate(ids)]
-        result: list[Node | None] = []
-        for ref in refs:  # loads are batched by the DataLoader, one store call per label
-            found = await ctx.loaders.get(ref)
-            result.append(to_type(found) if found is not None else None)
+        # gathered, so the DataLoaders batch them: one store call per label
+        found = await asyncio.gather(*(ctx.loaders.get(ref) for ref in refs))
+        result: list[Node | None] = [to_type(n) if n is not None else None for n in found]
         return result
 
 
 @strawberry.type
 class CustomerQueries:
-    @strawberry.field(
+    @field(
         description="The 360° card of one customer (global id or external id): profiles, "
         "communities, purchases, referrals, contact history."
     )
-    async def customer(self, info: Info[Any, Any], id: strawberry.ID) -> Customer:
+    async def customer(self, info: Info[Any, Any], id: strawberry.ID) -> Customer | None:
         result: Customer = await _by_id(info, str(id), NodeLabel.CUSTOMER)
         return result
 
@@ -118,7 +118,7 @@ class CustomerQueries:
 @strawberry.type
 class ProfileQueries:
     @strawberry.field
-    async def profile(self, info: Info[Any, Any], id: strawberry.ID) -> Profile:
+    async def profile(self, info: Info[Any, Any], id: strawberry.ID) -> Profile | None:
         result: Profile = await _by_id(info, str(id), NodeLabel.PROFILE)
         return result
 
@@ -143,7 +143,7 @@ class ProfileQueries:
 @strawberry.type
 class CommunityQueries:
     @strawberry.field
-    async def community(self, info: Info[Any, Any], id: strawberry.ID) -> Community:
+    async def community(self, info: Info[Any, Any], id: strawberry.ID) -> Community | None:
         result: Community = await _by_id(info, str(id), NodeLabel.COMMUNITY)
         return result
 
@@ -168,7 +168,7 @@ class CommunityQueries:
 @strawberry.type
 class ProductQueries:
     @strawberry.field
-    async def product(self, info: Info[Any, Any], id: strawberry.ID) -> Product:
+    async def product(self, info: Info[Any, Any], id: strawberry.ID) -> Product | None:
         result: Product = await _by_id(info, str(id), NodeLabel.PRODUCT)
         return result
 
@@ -193,11 +193,11 @@ class ProductQueries:
 @strawberry.type
 class InteractionQueries:
     @strawberry.field
-    async def interaction(self, info: Info[Any, Any], id: strawberry.ID) -> Interaction:
+    async def interaction(self, info: Info[Any, Any], id: strawberry.ID) -> Interaction | None:
         result: Interaction = await _by_id(info, str(id), NodeLabel.INTERACTION)
         return result
 
-    @strawberry.field(description="Interactions, newest first unless ordered otherwise.")
+    @field(description="Interactions, newest first unless ordered otherwise.")
     async def interactions(
         self,
         info: Info[Any, Any],

@@ -23,8 +23,6 @@ source properties are plain properties; a score ``s`` is the property ``score_s`
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import re
@@ -66,7 +64,7 @@ from graph_api.errors import (
     StoreUnavailable,
 )
 from graph_api.model import RELATIONSHIPS, LinkStatus, NodeLabel, RelType
-from graph_api.store import cypher
+from graph_api.store import cypher, paging
 from graph_api.store.base import (
     Condition,
     Direction,
@@ -85,16 +83,14 @@ from graph_api.store.base import (
     UpsertResult,
     WriteCounts,
 )
+from graph_api.store.paging import canonical_json, check_field
 
-__all__ = ["FIELD_RE", "Neo4jGraphStore"]
+__all__ = ["Neo4jGraphStore"]
 
 T = TypeVar("T")
 
-FIELD_RE: Final = re.compile(r"(scores\.)?[A-Za-z][A-Za-z0-9_]{0,63}")
 """A query field: a property name or ``scores.<name>`` (checked with ``fullmatch``)."""
 SCORE_NAME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-DEFAULT_PAGE: Final = 100
-MAX_PAGE: Final = 10_000
 WRITE_BATCH: Final = 5_000
 _RESERVED: Final = (cypher.SCORE_PREFIX, cypher.SCORE_JSON_PREFIX)
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
@@ -130,10 +126,6 @@ def _chunks(rows: list[T], size: int = WRITE_BATCH) -> Iterable[list[T]]:
 
 
 # --- values ------------------------------------------------------------------------------------
-
-
-def _canonical(props: Mapping[str, Any]) -> str:
-    return json.dumps(props, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _is_reserved(key: str) -> bool:
@@ -227,11 +219,9 @@ def _property_key(field: str) -> str:
     """The stored property a query field reads; raises InvalidInput for a bad name."""
     if field == "id":
         return "id"
-    if not isinstance(field, str) or not FIELD_RE.fullmatch(field):
-        raise InvalidInput(
-            f"{field!r} is not a field name",
-            [Problem("query", str(field), "use letters, digits and _ (scores.<name> for scores)")],
-        )
+    if not isinstance(field, str):
+        raise InvalidInput("a field name must be text", [Problem("query", str(field), "not text")])
+    check_field(field)
     if field.startswith("scores."):
         return cypher.SCORE_PREFIX + field[len("scores.") :]
     if _is_reserved(field):
@@ -267,54 +257,13 @@ def _condition(cond: Condition) -> dict[str, Any]:
 # --- cursors: the same format as the SQLite store ---------------------------------------------
 
 
-def _encode_cursor(order: str, desc: bool, key: Any, node_id: str) -> str:
-    raw = json.dumps([order, desc, key, node_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, order: str, desc: bool) -> tuple[Any, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        c_order, c_desc, key, node_id = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidInput(
-            "cursor is not valid", [Problem("page", "cursor", "use a cursor this API returned")]
-        ) from exc
-    if c_order != order or c_desc != desc or not isinstance(node_id, str):
-        raise InvalidInput(
-            "cursor belongs to another ordering",
-            [Problem("page", "cursor", f"it was made for order {c_order!r}, not {order!r}")],
-        )
-    return key, node_id
-
-
-class _Window:
-    """One ordering and page request: keyset bounds, statement shape, and the page it makes.
-
-    Same semantics as the SQLite store: ``first``/``after`` scans forwards, ``last``/``before``
-    backwards; nulls sort last in the user's order; ties broken by id.
-    """
+class _Window(paging.Window[T]):
+    """One ordering and page request, as Cypher keyset bounds (shared logic in paging.py)."""
 
     def __init__(self, query: NodeQuery, page: PageRequest) -> None:
-        if page.first is not None and page.last is not None:
-            raise InvalidInput(
-                "first and last together", [Problem("page", "first/last", "give one of them")]
-            )
-        for name, value in (("first", page.first), ("last", page.last)):
-            if value is not None and not 0 <= value <= MAX_PAGE:
-                raise InvalidInput(
-                    f"{name} out of range", [Problem("page", name, f"must be 0..{MAX_PAGE}")]
-                )
-        self.backward = page.last is not None or (page.before is not None and page.first is None)
-        size = page.last if self.backward else page.first
-        self.limit = DEFAULT_PAGE if size is None else size
-        self.order = query.order_by
-        self.desc = query.descending
+        super().__init__(query, page)
         self.key = _property_key(query.order_by)
         self.by_id = self.key == "id"
-        self.scan_desc = self.desc != self.backward
-        self.after = page.before if self.backward else page.after
-        self.other_bound = page.after if self.backward else page.before
         self.bounds: list[cypher.Bound] = []
         self.bound_params: list[dict[str, Any]] = []
         if self.after is not None:
@@ -323,7 +272,7 @@ class _Window:
             self._bound(self.other_bound, not self.scan_desc, nulls_after=self.backward)
 
     def _bound(self, cursor: str, descending: bool, *, nulls_after: bool) -> None:
-        key, node_id = _decode_cursor(cursor, self.order, self.desc)
+        key, node_id = paging.decode_cursor(cursor, self.order, self.desc)
         if key is not None and _scalar_problem(key) is not None:
             raise InvalidInput("cursor is not valid", [Problem("page", "cursor", "bad sort key")])
         self.bounds.append(cypher.Bound(null_key=key is None, descending=descending))
@@ -334,18 +283,6 @@ class _Window:
         if not self.by_id:
             params["orderKey"] = self.key
         return params
-
-    def page(self, rows: list[tuple[Any, T, str]], total: int) -> Page[T]:
-        """``rows``: (sort key, item, item id) in scanning order, up to ``limit + 1``."""
-        more = len(rows) > self.limit
-        rows = rows[: self.limit]
-        if self.backward:
-            rows.reverse()
-        items = [item for _, item, _ in rows]
-        cursors = [_encode_cursor(self.order, self.desc, key, i) for key, _, i in rows]
-        if self.backward:
-            return Page(items, cursors, self.other_bound is not None, more, total)
-        return Page(items, cursors, more, self.after is not None, total)
 
 
 def _query_params(query: NodeQuery) -> tuple[list[tuple[RelType, bool]], dict[str, Any]]:
@@ -584,12 +521,12 @@ class Neo4jGraphStore(GraphStore):
                 records = await _records(
                     tx, cypher.fill(cypher.GET_NODES, LABEL=label), ids=list(wanted)
                 )
-                existing = {r["id"]: _canonical(_split_props(r["props"])[0]) for r in records}
+                existing = {r["id"]: canonical_json(_split_props(r["props"])[0]) for r in records}
                 rows = []
                 for node_id, props in wanted.items():
                     if node_id not in existing:
                         counts.inserted += 1
-                    elif existing[node_id] != _canonical(props):
+                    elif existing[node_id] != canonical_json(props):
                         counts.updated += 1
                     else:
                         continue
@@ -612,13 +549,13 @@ class Neo4jGraphStore(GraphStore):
                     cypher.fill(cypher.GET_EDGES, SRC=src_label, TYPE=rel, DST=dst_label),
                     pairs=pairs,
                 )
-                existing_edges = {(r["src"], r["dst"]): _canonical(r["props"]) for r in records}
+                existing_edges = {(r["src"], r["dst"]): canonical_json(r["props"]) for r in records}
                 edge_rows = []
                 for (s, d), props in wanted_edges.items():
                     old = existing_edges.get((s, d))
                     if old is None:
                         counts.inserted += 1
-                    elif old != _canonical(props):
+                    elif old != canonical_json(props):
                         counts.updated += 1
                     else:
                         continue
@@ -730,7 +667,7 @@ class Neo4jGraphStore(GraphStore):
         self, label: NodeLabel, query: NodeQuery = NodeQuery(), page: PageRequest = PageRequest()
     ) -> Page[Node]:
         label = _label(label)
-        window = _Window(query, page)
+        window = _Window[Node](query, page)
         shapes, params = _query_params(query)
         count_statement, page_statement = cypher.list_nodes_statements(
             label,
@@ -766,7 +703,7 @@ class Neo4jGraphStore(GraphStore):
     ) -> dict[NodeRef, Page[Hop]]:
         rel = _rel_type(type)
         outgoing = Direction(direction) is Direction.OUT
-        window = _Window(query, page)
+        window = _Window[Hop](query, page)
         shapes, params = _query_params(query)
         params = {**params, **window.params(), "edgeConds": [_condition(c) for c in edge]}
         by_label: dict[NodeLabel, list[str]] = defaultdict(list)

@@ -14,17 +14,14 @@ and a pool of reader connections; WAL lets readers go on while a write is under 
 never see half a transaction. ``:memory:`` uses one connection for everything.
 
 SQL is written with ``?`` placeholders for every value. Field names from queries are checked
-against :data:`FIELD_RE` before they become JSON paths, because index-matching expressions need
-literal paths: a name that passes the check cannot leave the quoted path.
+against ``paging.FIELD_RE`` before they become JSON paths, because index-matching expressions
+need literal paths: a name that passes the check cannot leave the quoted path.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
-import re
 import sqlite3
 import threading
 from collections import defaultdict
@@ -60,14 +57,12 @@ from graph_api.store.base import (
     UpsertResult,
     WriteCounts,
 )
+from graph_api.store.paging import Window, canonical_json, check_field, decode_cursor
 
-__all__ = ["FIELD_RE", "MIGRATIONS", "SqliteGraphStore"]
+__all__ = ["MIGRATIONS", "SqliteGraphStore"]
 
 T = TypeVar("T")
 
-FIELD_RE: Final = re.compile(r"^(scores\.)?[A-Za-z][A-Za-z0-9_]{0,63}$")
-DEFAULT_PAGE: Final = 100
-MAX_PAGE: Final = 10_000
 _READERS: Final = 4
 
 MIGRATIONS: Final[list[str]] = [
@@ -103,23 +98,10 @@ MIGRATIONS: Final[list[str]] = [
 ]
 
 
-_ENCODER: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _canonical(props: Mapping[str, Any]) -> str:
-    """One text per value, so that comparing texts compares properties."""
-    return _ENCODER.encode(props) if props else "{}"
-
-
 def _field_sql(name: str, alias: str) -> str:
-    """SQL expression for a query field; ``name`` must match FIELD_RE (checked here)."""
-    if name == "id":
+    """SQL expression for a query field; ``check_field`` keeps the name inside the quotes."""
+    if check_field(name) == "id":
         return f"{alias}.id"
-    if not FIELD_RE.fullmatch(name):
-        raise InvalidInput(
-            f"{name!r} is not a field name",
-            [Problem("query", name, "use letters, digits and _ (scores.<name> for scores)")],
-        )
     if name.startswith("scores."):
         return f"json_extract({alias}.scores, '$.{name[7:]}')"
     return f"json_extract({alias}.props, '$.{name}')"
@@ -154,52 +136,13 @@ def _condition_sql(cond: Condition, alias: str, args: list[Any]) -> str:
     return f"{expr} {sym} ?"
 
 
-def _encode_cursor(order: str, desc: bool, key: Any, node_id: str) -> str:
-    raw = json.dumps([order, desc, key, node_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, order: str, desc: bool) -> tuple[Any, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        c_order, c_desc, key, node_id = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidInput(
-            "cursor is not valid", [Problem("page", "cursor", "use a cursor this API returned")]
-        ) from exc
-    if c_order != order or c_desc != desc or not isinstance(node_id, str):
-        raise InvalidInput(
-            "cursor belongs to another ordering",
-            [Problem("page", "cursor", f"it was made for order {c_order!r}, not {order!r}")],
-        )
-    return key, node_id
-
-
-class _Window:
+class _Window(Window[T]):
     """Keyset window SQL for one ordering and page request."""
 
     def __init__(self, query: NodeQuery, page: PageRequest, alias: str) -> None:
-        if page.first is not None and page.last is not None:
-            raise InvalidInput(
-                "first and last together", [Problem("page", "first/last", "give one of them")]
-            )
-        for name, value in (("first", page.first), ("last", page.last)):
-            if value is not None and not 0 <= value <= MAX_PAGE:
-                raise InvalidInput(
-                    f"{name} out of range", [Problem("page", name, f"must be 0..{MAX_PAGE}")]
-                )
-        self.backward = page.last is not None or (page.before is not None and page.first is None)
-        self.limit = (page.last if self.backward else page.first) or 0
-        if (page.last if self.backward else page.first) is None:
-            self.limit = DEFAULT_PAGE
-        self.order = query.order_by
-        self.desc = query.descending
+        super().__init__(query, page)
         self.key = _field_sql(query.order_by, alias)
         self.id = f"{alias}.id"
-        # scanning direction: backwards pages scan the reversed order
-        self.scan_desc = self.desc != self.backward
-        self.after = page.before if self.backward else page.after
-        self.other_bound = page.after if self.backward else page.before
 
     def order_sql(self) -> str:
         d = "DESC" if self.scan_desc else "ASC"
@@ -207,7 +150,7 @@ class _Window:
         return f"({self.key} IS NULL) {nulls}, {self.key} {d}, {self.id} {d}"
 
     def _bound(self, cursor: str, scan_desc: bool, args: list[Any], nulls_after: bool) -> str:
-        key, node_id = _decode_cursor(cursor, self.order, self.desc)
+        key, node_id = decode_cursor(cursor, self.order, self.desc)
         cmp = "<" if scan_desc else ">"
         if key is None:
             args.append(node_id)
@@ -228,21 +171,6 @@ class _Window:
         if self.other_bound is not None:
             clauses.append(self._bound(self.other_bound, not self.scan_desc, args, self.backward))
         return clauses
-
-    def page(self, rows: list[tuple[Any, T]], total: int) -> Page[T]:
-        more = len(rows) > self.limit
-        rows = rows[: self.limit]
-        if self.backward:
-            rows.reverse()
-        items = [item for _, item in rows]
-        cursors = [_encode_cursor(self.order, self.desc, key, _item_id(item)) for key, item in rows]
-        if self.backward:
-            return Page(items, cursors, self.other_bound is not None, more, total)
-        return Page(items, cursors, more, self.after is not None, total)
-
-
-def _item_id(item: Any) -> str:
-    return item.node.id if isinstance(item, Hop) else str(item.id)
 
 
 def _node(row: sqlite3.Row | tuple[Any, ...]) -> Node:
@@ -453,7 +381,7 @@ class SqliteGraphStore(GraphStore):
             for n in nodes:
                 if not n.id:
                     raise InvalidInput("node without id", [Problem(n.label, "id", "empty")])
-                by_label[NodeLabel(n.label)][n.id] = _canonical(n.props)
+                by_label[NodeLabel(n.label)][n.id] = canonical_json(n.props)
             for label, wanted in by_label.items():
                 counts = result.nodes.setdefault(label, WriteCounts())
                 existing = dict(
@@ -504,7 +432,7 @@ class SqliteGraphStore(GraphStore):
         sent: dict[RelType, int] = defaultdict(int)
         for e in edges:
             rel = RelType(e.type)
-            by_type[rel][(nids[e.src], nids[e.dst])] = _canonical(e.props)
+            by_type[rel][(nids[e.src], nids[e.dst])] = canonical_json(e.props)
             sent[rel] += 1
         for rel, wanted in by_type.items():
             counts = result.edges.setdefault(rel, WriteCounts())
@@ -618,7 +546,7 @@ class SqliteGraphStore(GraphStore):
     async def write_scores(
         self, label: NodeLabel, scores: Mapping[str, Mapping[str, Any]], *, replace: bool = False
     ) -> int:
-        rows = [(_canonical(s), NodeLabel(label).value, i) for i, s in scores.items()]
+        rows = [(canonical_json(s), NodeLabel(label).value, i) for i, s in scores.items()]
 
         def run(conn: sqlite3.Connection) -> int:
             conn.execute("BEGIN IMMEDIATE")
@@ -666,8 +594,9 @@ class SqliteGraphStore(GraphStore):
             near, far = ("src", "dst") if rel.direction is Direction.OUT else ("dst", "src")
             args.extend([RelType(rel.type).value, json.dumps(sorted(nids.values()))])
             edge_sql = "".join(" AND " + _condition_sql(c, "r", args) for c in rel.edge)
+            # drive from the edges of the related nodes: they are few next to the label
             clauses.append(
-                f"EXISTS (SELECT 1 FROM edges r WHERE r.{near} = {alias}.nid AND r.type = ? "
+                f"{alias}.nid IN (SELECT r.{near} FROM edges r WHERE r.type = ? "
                 f"AND r.{far} IN (SELECT value FROM json_each(?)){edge_sql})"
             )
         return clauses
@@ -675,7 +604,7 @@ class SqliteGraphStore(GraphStore):
     async def list_nodes(
         self, label: NodeLabel, query: NodeQuery = NodeQuery(), page: PageRequest = PageRequest()
     ) -> Page[Node]:
-        window = _Window(query, page, "n")
+        window = _Window[Node](query, page, "n")
 
         def run(conn: sqlite3.Connection) -> Page[Node]:
             fargs: list[Any] = [NodeLabel(label).value]
@@ -690,7 +619,7 @@ class SqliteGraphStore(GraphStore):
                 f"ORDER BY {window.order_sql()} LIMIT ?"
             )
             rows = conn.execute(sql, [*wargs, window.limit + 1]).fetchall()
-            return window.page([(r[4], _node(r)) for r in rows], total)
+            return window.page([(r[4], _node(r), r[1]) for r in rows], total)
 
         return await self._read(run)
 
@@ -704,7 +633,7 @@ class SqliteGraphStore(GraphStore):
         edge: Sequence[Condition] = (),
         page: PageRequest = PageRequest(),
     ) -> dict[NodeRef, Page[Hop]]:
-        window = _Window(query, page, "o")
+        window = _Window[Hop](query, page, "o")
         rel = RelType(type)
 
         def run(conn: sqlite3.Connection) -> dict[NodeRef, Page[Hop]]:
@@ -732,12 +661,12 @@ class SqliteGraphStore(GraphStore):
                 "WHERE rn <= ? ORDER BY parent, rn"
             )
             rows = conn.execute(sql, [*wargs, window.limit + 1]).fetchall()
-            grouped: dict[int, list[tuple[Any, Hop]]] = defaultdict(list)
+            grouped: dict[int, list[tuple[Any, Hop, str]]] = defaultdict(list)
             for _s, _d, ep, o_label, o_id, o_props, o_scores, k, parent, _rn in rows:
                 other = _node((o_label, o_id, o_props, o_scores))
                 me = by_nid[parent]
                 src, dst = (me, other.ref) if direction is Direction.OUT else (other.ref, me)
-                grouped[parent].append((k, Hop(Edge(rel, src, dst, json.loads(ep)), other)))
+                grouped[parent].append((k, Hop(Edge(rel, src, dst, json.loads(ep)), other), o_id))
             out: dict[NodeRef, Page[Hop]] = {}
             for ref in refs:
                 nid = nids.get(ref)

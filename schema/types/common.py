@@ -4,18 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 
 from graph_api.model import parse_timestamp
 from graph_api.store.base import Page
 
-__all__ = ["Connection", "Edge", "Node", "PageInfo", "build_connection", "ts"]
+__all__ = [
+    "Connection",
+    "Edge",
+    "Node",
+    "PageInfo",
+    "build_connection",
+    "field",
+    "mutation",
+    "ts",
+]
 
+F = TypeVar("F", bound=Callable[..., Any])
 N = TypeVar("N")
 E = TypeVar("E")
 T = TypeVar("T")
+
+
+def field(*, description: str | None = None, name: str | None = None) -> Callable[[F], F]:
+    """``strawberry.field(...)`` as a decorator that keeps the resolver's type for mypy."""
+    return cast("Callable[[F], F]", strawberry.field(description=description, name=name))
+
+
+def mutation(*, description: str | None = None, name: str | None = None) -> Callable[[F], F]:
+    """``strawberry.mutation(...)`` as a typed decorator (see :func:`field`)."""
+    return cast("Callable[[F], F]", strawberry.mutation(description=description, name=name))
 
 
 @strawberry.interface(description="An object with a global id (Relay): base64 of 'Label:id'.")
@@ -57,11 +77,11 @@ class Connection(Generic[N, E]):
 C = TypeVar("C")
 
 
-def build_connection(
-    cls: Callable[..., C], page: Page[T], make_edge: Callable[[str, T], Any]
-) -> C:
+def build_connection(cls: Callable[..., C], page: Page[T], make_edge: Callable[[str, T], Any]) -> C:
     """A connection object from a store page; ``make_edge(cursor, item)`` builds each edge."""
-    edges: Sequence[Any] = [make_edge(c, item) for c, item in zip(page.cursors, page.items)]
+    edges: Sequence[Any] = [
+        make_edge(c, item) for c, item in zip(page.cursors, page.items, strict=True)
+    ]
     return cls(
         edges=list(edges),
         nodes=[e.node for e in edges],

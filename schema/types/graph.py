@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from graph_api.errors import PermissionDenied
-from graph_api.model import NodeLabel, RelType
 from graph_api.model import LinkMethod as _LinkMethod
 from graph_api.model import LinkStatus as _LinkStatus
+from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import (
     Condition,
     Direction,
@@ -35,7 +35,15 @@ from schema.context import get_context
 from schema.enums import InteractionKind, LinkMethod, LinkStatus, Platform
 from schema.filters import InteractionFilter, InteractionOrder, build_query
 from schema.ids import encode_global_id
-from schema.types.common import Connection, Edge, Node, PageInfo, build_connection, ts
+from schema.types.common import (
+    Connection,
+    Edge,
+    Node,
+    PageInfo,
+    build_connection,
+    field,
+    ts,
+)
 
 __all__ = [
     "Actor",
@@ -50,6 +58,7 @@ __all__ = [
     "ProductConnection",
     "Profile",
     "ProfileConnection",
+    "Scored",
     "to_type",
 ]
 
@@ -101,16 +110,15 @@ def _interaction_query(
     return build_query(filter, order, role, default_order="occurredAt", default_descending=True)
 
 
-class _Scored:
-    """Analytics written back onto nodes (``scores``), readable by name."""
-
+@strawberry.interface(description="A node carrying analytics scores written back by a refresh.")
+class Scored:
     record: strawberry.Private[StoreNode]
 
-    @strawberry.field(description="Every analytics score of this node, as computed.")
+    @field(description="Every analytics score of this node, as computed.")
     def scores(self) -> JSON:
-        return dict(self.record.scores)
+        return cast("JSON", dict(self.record.scores))
 
-    @strawberry.field(description="One numeric score by name (e.g. influence); null if absent.")
+    @field(description="One numeric score by name (e.g. influence); null if absent.")
     def score(self, name: str) -> float | None:
         value = self.record.scores.get(name)
         return float(value) if isinstance(value, int | float) else None
@@ -120,7 +128,7 @@ class _Scored:
 
 
 @strawberry.type(description="A person or organisation the brand sells to.")
-class Customer(Node, _Scored):
+class Customer(Node, Scored):
     external_id: str
     name: str
     segment: str | None
@@ -140,15 +148,15 @@ class Customer(Node, _Scored):
             created_at=ts(p.get("createdAt")),
         )
 
-    @strawberry.field(description="Personal data: marketer or admin role only.")
+    @field(description="Personal data: marketer or admin role only.")
     def email(self, info: Info[Any, Any]) -> str | None:
         return _pii(info, self.record, "email")
 
-    @strawberry.field(description="Personal data: marketer or admin role only.")
+    @field(description="Personal data: marketer or admin role only.")
     def phone(self, info: Info[Any, Any]) -> str | None:
         return _pii(info, self.record, "phone")
 
-    @strawberry.field(description="Social profiles linked to the customer, with link quality.")
+    @field(description="Social profiles linked to the customer, with link quality.")
     async def profiles(
         self,
         info: Info[Any, Any],
@@ -168,7 +176,7 @@ class Customer(Node, _Scored):
         )
         return build_connection(ProfileLinkConnection, page, ProfileLinkEdge.from_hop)
 
-    @strawberry.field(description="Communities the customer belongs to.")
+    @field(description="Communities the customer belongs to.")
     async def communities(
         self,
         info: Info[Any, Any],
@@ -181,7 +189,7 @@ class Customer(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.MEMBER_OF, Direction.OUT, window)
         return build_connection(MembershipConnection, page, MembershipEdge.from_hop)
 
-    @strawberry.field(description="Products bought: one edge per product (count, total amount).")
+    @field(description="Products bought: one edge per product (count, total amount).")
     async def purchases(
         self,
         info: Info[Any, Any],
@@ -194,7 +202,7 @@ class Customer(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.PURCHASED, Direction.OUT, window)
         return build_connection(PurchaseConnection, page, PurchaseEdge.from_hop)
 
-    @strawberry.field(description="Customers this customer referred.")
+    @field(description="Customers this customer referred.")
     async def referrals(
         self,
         info: Info[Any, Any],
@@ -207,7 +215,7 @@ class Customer(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.REFERRED, Direction.OUT, window)
         return build_connection(ReferralConnection, page, ReferralEdge.from_hop)
 
-    @strawberry.field(description="Customers who referred this customer.")
+    @field(description="Customers who referred this customer.")
     async def referred_by(
         self,
         info: Info[Any, Any],
@@ -220,7 +228,7 @@ class Customer(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.REFERRED, Direction.IN, window)
         return build_connection(ReferralConnection, page, ReferralEdge.from_hop)
 
-    @strawberry.field(
+    @field(
         description="Every interaction of the customer and of their confirmed profiles, across "
         "channels; newest first unless ordered otherwise."
     )
@@ -257,7 +265,7 @@ class Customer(Node, _Scored):
 
 
 @strawberry.type(description="A social account (x, instagram, a forum, a review site …).")
-class Profile(Node, _Scored):
+class Profile(Node, Scored):
     external_id: str
     platform: Platform
     handle: str
@@ -281,15 +289,15 @@ class Profile(Node, _Scored):
             created_at=ts(p.get("createdAt")),
         )
 
-    @strawberry.field(description="Personal data: marketer or admin role only.")
+    @field(description="Personal data: marketer or admin role only.")
     def email(self, info: Info[Any, Any]) -> str | None:
         return _pii(info, self.record, "email")
 
-    @strawberry.field(description="Personal data: marketer or admin role only.")
+    @field(description="Personal data: marketer or admin role only.")
     def phone(self, info: Info[Any, Any]) -> str | None:
         return _pii(info, self.record, "phone")
 
-    @strawberry.field(description="Customers this profile is linked to (identity resolution).")
+    @field(description="Customers this profile is linked to (identity resolution).")
     async def customers(
         self,
         info: Info[Any, Any],
@@ -322,7 +330,7 @@ class Profile(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.MEMBER_OF, Direction.OUT, window)
         return build_connection(MembershipConnection, page, MembershipEdge.from_hop)
 
-    @strawberry.field(description="Profiles this profile follows.")
+    @field(description="Profiles this profile follows.")
     async def follows(
         self,
         info: Info[Any, Any],
@@ -335,7 +343,7 @@ class Profile(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.FOLLOWS, Direction.OUT, window)
         return build_connection(FollowConnection, page, FollowEdge.from_hop)
 
-    @strawberry.field(description="Profiles following this profile.")
+    @field(description="Profiles following this profile.")
     async def followed_by(
         self,
         info: Info[Any, Any],
@@ -348,7 +356,7 @@ class Profile(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.FOLLOWS, Direction.IN, window)
         return build_connection(FollowConnection, page, FollowEdge.from_hop)
 
-    @strawberry.field(description="Interactions performed by this profile, newest first.")
+    @field(description="Interactions performed by this profile, newest first.")
     async def interactions(
         self,
         info: Info[Any, Any],
@@ -369,7 +377,7 @@ class Profile(Node, _Scored):
         )
         return build_connection(InteractionConnection, page, InteractionEdge.from_hop)
 
-    @strawberry.field(description="Interactions that mention this profile, newest first.")
+    @field(description="Interactions that mention this profile, newest first.")
     async def mentioned_in(
         self,
         info: Info[Any, Any],
@@ -392,7 +400,7 @@ class Profile(Node, _Scored):
 
 
 @strawberry.type(description="A community: a group, a forum, a hashtag crowd …")
-class Community(Node, _Scored):
+class Community(Node, Scored):
     external_id: str
     name: str
     platform: Platform | None
@@ -413,7 +421,7 @@ class Community(Node, _Scored):
             owned=bool(p.get("owned", False)),
         )
 
-    @strawberry.field(description="Members: customers and profiles, with role and join date.")
+    @field(description="Members: customers and profiles, with role and join date.")
     async def members(
         self,
         info: Info[Any, Any],
@@ -426,7 +434,7 @@ class Community(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.MEMBER_OF, Direction.IN, window)
         return build_connection(MemberConnection, page, MemberEdge.from_hop)
 
-    @strawberry.field(description="Interactions posted in this community, newest first.")
+    @field(description="Interactions posted in this community, newest first.")
     async def interactions(
         self,
         info: Info[Any, Any],
@@ -449,7 +457,7 @@ class Community(Node, _Scored):
 
 
 @strawberry.type
-class Product(Node, _Scored):
+class Product(Node, Scored):
     external_id: str
     name: str
     category: str | None
@@ -467,7 +475,7 @@ class Product(Node, _Scored):
             price=p.get("price"),
         )
 
-    @strawberry.field(description="Customers who bought the product.")
+    @field(description="Customers who bought the product.")
     async def buyers(
         self,
         info: Info[Any, Any],
@@ -480,7 +488,7 @@ class Product(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.PURCHASED, Direction.IN, window)
         return build_connection(BuyerConnection, page, BuyerEdge.from_hop)
 
-    @strawberry.field(description="Interactions about this product, newest first.")
+    @field(description="Interactions about this product, newest first.")
     async def interactions(
         self,
         info: Info[Any, Any],
@@ -503,7 +511,7 @@ class Product(Node, _Scored):
 
 
 @strawberry.type(description="One event: a post, reply, review, complaint, support case …")
-class Interaction(Node, _Scored):
+class Interaction(Node, Scored):
     external_id: str
     kind: InteractionKind
     channel: str
@@ -527,12 +535,12 @@ class Interaction(Node, _Scored):
             occurred_at=occurred,
         )
 
-    @strawberry.field(description="Who performed it: a customer or one of their profiles.")
+    @field(description="Who performed it: a customer or one of their profiles.")
     async def actor(self, info: Info[Any, Any]) -> Actor | None:
         result: Actor | None = await _one(info, self.record.ref, RelType.PERFORMED, Direction.IN)
         return result
 
-    @strawberry.field(description="The products it is about.")
+    @field(description="The products it is about.")
     async def about(
         self,
         info: Info[Any, Any],
@@ -545,12 +553,12 @@ class Interaction(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.ABOUT, Direction.OUT, window)
         return build_connection(ProductConnection, page, ProductEdge.from_hop)
 
-    @strawberry.field(description="The community it was posted in.")
+    @field(description="The community it was posted in.")
     async def community(self, info: Info[Any, Any]) -> Community | None:
         result: Community | None = await _one(info, self.record.ref, RelType.IN, Direction.OUT)
         return result
 
-    @strawberry.field(description="Profiles it mentions.")
+    @field(description="Profiles it mentions.")
     async def mentions(
         self,
         info: Info[Any, Any],
@@ -563,13 +571,13 @@ class Interaction(Node, _Scored):
         page = await _hops(info, self.record.ref, RelType.MENTIONS, Direction.OUT, window)
         return build_connection(ProfileConnection, page, ProfileEdge.from_hop)
 
-    @strawberry.field(description="The interaction this one answers or shares.")
+    @field(description="The interaction this one answers or shares.")
     async def responds_to(self, info: Info[Any, Any]) -> Interaction | None:
         ref = self.record.ref
         result: Interaction | None = await _one(info, ref, RelType.RESPONDS_TO, Direction.OUT)
         return result
 
-    @strawberry.field(description="Replies and shares of this interaction (the cascade).")
+    @field(description="Replies and shares of this interaction (the cascade).")
     async def responses(
         self,
         info: Info[Any, Any],

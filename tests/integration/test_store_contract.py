@@ -328,6 +328,7 @@ async def test_keyset_pages_walk_the_whole_order(
     while True:
         page = await store.list_nodes(C, query, PageRequest(last=2, before=cursor))
         back = [n.id for n in page.items] + back
+        assert page.has_next_page == (cursor is not None)
         if not page.has_previous_page:
             break
         cursor = page.cursors[0]

@@ -1,0 +1,247 @@
+"""Checks across rows: duplicate ids, duplicate relationships, references to missing nodes.
+
+The :class:`LoadIndex` keeps what a load needs to answer "does this node exist?" and "was this
+id given before, with the same values?" in compact form: per label a dict of id → one packed
+int (a fingerprint of the row's values and where it was first seen); per relationship type a
+dict of a 128-bit key digest → packed int. Ids that are not in the load are looked up in the
+store in batches (:meth:`LoadIndex.prefetch`) and remembered.
+
+An interaction that responds to an interaction not seen yet is *pending* until the whole file
+is read (replies may come before what they answer); :meth:`LoadIndex.settle_pending` then
+rejects the ones whose chain leads to a missing interaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+from graph_api.model import NodeLabel, RelType
+from graph_api.store.base import GraphStore
+from loaders.rows import EdgeRecord, NodeRecord, RowError, edge_fingerprint
+
+__all__ = ["INLINE_COLUMNS", "LoadIndex", "Loc", "loc_line", "make_loc"]
+
+Loc = int
+"""Where a row is: ``file_index << 40 | line``."""
+
+_M48: Final = (1 << 48) - 1
+_M64: Final = (1 << 64) - 1
+_LOOKUP_BATCH: Final = 1_000
+
+INLINE_COLUMNS: Final = {
+    RelType.PERFORMED.value: "actor",
+    RelType.ABOUT.value: "about",
+    RelType.IN.value: "in",
+    RelType.MENTIONS.value: "mentions",
+    RelType.RESPONDS_TO.value: "respondsTo",
+}
+
+
+_PERFORMED: Final = RelType.PERFORMED.value
+_RESPONDS_TO: Final = RelType.RESPONDS_TO.value
+_INTERACTION: Final = NodeLabel.INTERACTION.value
+
+Key = tuple[str, str]
+"""A node as (label value, id): plain strings hash fast (NodeRef and enums do not)."""
+
+
+def make_loc(file_index: int, line: int) -> Loc:
+    return file_index << 40 | line
+
+
+def loc_line(loc: Loc) -> int:
+    return loc & ((1 << 40) - 1)
+
+
+def loc_file(loc: Loc) -> int:
+    return loc >> 40
+
+
+def _pack(digest: int, loc: Loc) -> int:
+    return (digest & _M64) << 48 | loc
+
+
+def _edge_key(record: EdgeRecord) -> int:
+    src, dst = record.src, record.dst
+    text = f"{record.type}\0{src.label}\0{src.id}\0{dst.label}\0{dst.id}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
+
+
+@dataclass(slots=True)
+class _Pending:
+    parent: str
+    locs: list[Loc] = field(default_factory=list)
+
+
+class LoadIndex:
+    """What one load has accepted so far, and what the store is known to hold."""
+
+    def __init__(self, store: GraphStore, labels_in_store: Iterable[NodeLabel]) -> None:
+        self._store = store
+        self._lookup_labels = frozenset(label.value for label in labels_in_store)
+        self.nodes: dict[str, dict[str, int]] = {label.value: {} for label in NodeLabel}
+        self._edges: dict[int, int] = {}
+        self._edge_type: RelType | None = None
+        self._in_store: set[Key] = set()
+        self._not_in_store: set[Key] = set()
+        self._pending: dict[str, _Pending] = {}
+        self.rejected: dict[Loc, list[RowError]] = {}
+        self.rejected_nodes: dict[Key, Loc] = {}
+        """Nodes whose row was rejected, to explain why a relationship to them fails."""
+        self.duplicates: dict[int, int] = {}
+        """Rows identical to an earlier row of the load, per file index (loaded as unchanged)."""
+
+    def _missing(self, key: Key) -> str:
+        label, node_id = key
+        text = f"{label} {node_id!r} exists neither in the store nor in this load"
+        loc = self.rejected_nodes.get(key)
+        if loc is not None:
+            text += f" (its row, line {loc_line(loc)} of the {label} file, is rejected)"
+        return text
+
+    # -- existence ---------------------------------------------------------------------------
+
+    def _known(self, key: Key) -> bool:
+        label, node_id = key
+        if node_id in self.nodes[label]:
+            return not (label == _INTERACTION and node_id in self._pending)
+        return key in self._in_store
+
+    async def prefetch(self, keys: Iterable[Key]) -> None:
+        """Look up in the store, in batches, the nodes this load has not seen yet."""
+        if not self._lookup_labels:
+            return
+        wanted: dict[str, list[str]] = {}
+        for key in keys:
+            label, node_id = key
+            if (
+                label in self._lookup_labels
+                and node_id not in self.nodes[label]
+                and key not in self._in_store
+                and key not in self._not_in_store
+            ):
+                wanted.setdefault(label, []).append(node_id)
+        for label, ids in wanted.items():
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), _LOOKUP_BATCH):
+                batch = unique[start : start + _LOOKUP_BATCH]
+                found = await self._store.get_nodes(NodeLabel(label), batch)
+                for node_id in batch:
+                    target = self._in_store if node_id in found else self._not_in_store
+                    target.add((label, node_id))
+
+    # -- rows ----------------------------------------------------------------------------------
+
+    def reject(self, loc: Loc, errors: list[RowError], node: Key | None = None) -> None:
+        self.rejected.setdefault(loc, []).extend(errors)
+        if node is not None and node not in self.rejected_nodes:
+            self.rejected_nodes[node] = loc
+
+    def add_node(self, record: NodeRecord, loc: Loc) -> bool:
+        """Check a node row against the load; True when it is new and must be staged."""
+        seen = self.nodes[record.label.value]
+        packed = seen.get(record.id)
+        if packed is not None:
+            if packed >> 48 == record.digest & _M64:
+                self._count_duplicate(record, loc)
+                return False
+            first = loc_line(packed & _M48)
+            self.reject(
+                loc,
+                [("id", f"{record.id!r} was given before (line {first}) with different values")],
+            )
+            return False
+        me = (record.label.value, record.id)
+        errors: list[RowError] = []
+        parent: str | None = None
+        for rel, src_label, src_id, dst_label, dst_id in record.edges:
+            other = (src_label, src_id) if rel == _PERFORMED else (dst_label, dst_id)
+            if self._known(other):
+                continue
+            if rel == _RESPONDS_TO:
+                parent = dst_id
+                continue
+            errors.append((INLINE_COLUMNS[rel], self._missing(other)))
+        if errors:
+            self.reject(loc, errors, me)
+            return False
+        seen[record.id] = _pack(record.digest, loc)
+        if parent is not None:
+            self._pending[record.id] = _Pending(parent, [loc])
+        return True
+
+    def _count_duplicate(self, record: NodeRecord, loc: Loc) -> None:
+        pending = self._pending.get(record.id) if record.label.value == _INTERACTION else None
+        if pending is not None:
+            pending.locs.append(loc)
+        self.duplicates[loc_file(loc)] = self.duplicates.get(loc_file(loc), 0) + 1
+
+    def settle_pending(self) -> None:
+        """Accept pending interactions whose reply chain reaches a known one; reject the rest."""
+        changed = True
+        while changed and self._pending:
+            changed = False
+            for node_id in list(self._pending):
+                if self._known((_INTERACTION, self._pending[node_id].parent)):
+                    del self._pending[node_id]
+                    changed = True
+        interactions = self.nodes[_INTERACTION]
+        for node_id, pending in self._pending.items():
+            interactions.pop(node_id, None)
+            reason = self._missing((_INTERACTION, pending.parent))
+            if pending.parent in self._pending:
+                reason = (
+                    f"responds to {pending.parent!r}, which is rejected "
+                    "(its reply chain leads to a missing interaction)"
+                )
+            for i, loc in enumerate(pending.locs):
+                self.reject(loc, [("respondsTo", reason)], (_INTERACTION, node_id))
+                if i > 0:  # identical duplicates were counted as unchanged
+                    self.duplicates[loc_file(loc)] -= 1
+        self._pending.clear()
+
+    def add_edge(self, record: EdgeRecord, loc: Loc, columns: tuple[str, str]) -> bool:
+        """Check a relationship row; True when it is new and must be staged."""
+        errors: list[RowError] = []
+        for ref, column in ((record.src, columns[0]), (record.dst, columns[1])):
+            key = (ref.label.value, ref.id)
+            if not self._known(key):
+                errors.append((column, self._missing(key)))
+        if errors:
+            self.reject(loc, errors)
+            return False
+        if record.type is not self._edge_type:
+            # Keys of different types never collide: keep one type's keys at a time.
+            self._edges.clear()
+            self._edge_type = record.type
+        edge_key = _edge_key(record)
+        digest = edge_fingerprint(record)
+        packed = self._edges.get(edge_key)
+        if packed is None:
+            self._edges[edge_key] = _pack(digest, loc)
+            return True
+        if packed >> 48 == digest & _M64:
+            self.duplicates[loc_file(loc)] = self.duplicates.get(loc_file(loc), 0) + 1
+            return False
+        first = loc_line(packed & _M48)
+        self.reject(
+            loc,
+            [
+                (
+                    columns[1],
+                    f"{record.type} {record.src.id!r} → {record.dst.id!r} was given before "
+                    f"(line {first}) with different values",
+                )
+            ],
+        )
+        return False
+
+    def release(self) -> None:
+        """Forget the ids (before the write pass); keeps the rejected rows and duplicates."""
+        self.nodes = {label.value: {} for label in NodeLabel}
+        self._edges.clear()
+        self._in_store.clear()
+        self._not_in_store.clear()

@@ -1,0 +1,362 @@
+"""Identity resolution: link social Profiles to Customers, with a confidence and a method.
+
+Evidence, strongest first; the first kind that finds anyone for a profile decides:
+
+1. **email / phone**: the profile's e-mail or phone equals a customer's. One customer →
+   ``confirmed`` (0.97 e-mail, 0.95 phone, 0.99 both). Several (a family sharing an address) →
+   a ``candidate`` for each, more confident where the display name fits.
+2. **handle**: the profile's handle equals the handle of a profile already confirmed for a
+   customer on another platform, or a customer's e-mail local part (at least 5 characters, not
+   ``info``/``contact``…). One customer → ``confirmed`` (0.85) unless the display name
+   contradicts the customer's name, or a namesake of the customer fits as well; several →
+   candidates.
+3. **name**: the display name is similar (:func:`name_similarity` ≥ 0.8) to the names of one
+   or two customers: a ``candidate`` for each, never ``confirmed`` (people share names). When
+   more customers carry that name it tells nothing, and no link is proposed.
+
+Never a silent merge: ambiguous or weak evidence only makes candidates, for a person to review.
+Existing links are never changed, whoever wrote them: a profile with a confirmed link is left
+alone, and a customer-profile pair that has any link (say, rejected by a reviewer) gets no new
+one. Running resolution twice therefore writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+from graph_api.model import HasProfile, LinkMethod, LinkStatus, NodeLabel, RelType, edge_props
+from graph_api.store.base import EdgeWrite, GraphStore, NodeRef, WriteCounts
+from loaders.progress import NoProgress, Progress
+from loaders.similarity import (
+    blocking_keys,
+    bounded_similarity,
+    handle_key,
+    handle_name_similarity,
+    name_key,
+    name_similarity,
+)
+
+__all__ = [
+    "CustomerFacts",
+    "ExistingLink",
+    "Link",
+    "ProfileFacts",
+    "ResolutionReport",
+    "match_profiles",
+    "resolve_identities",
+]
+
+NAME_CANDIDATE: Final = 0.8
+MAX_NAME_CANDIDATES: Final = 2
+HANDLE_SPELLS_NAME: Final = 0.8
+MIN_HANDLE: Final = 5
+GENERIC_LOCAL_PARTS: Final = frozenset(
+    {"info", "contact", "hello", "mail", "admin", "office", "support", "family", "home", "team"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFacts:
+    id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileFacts:
+    id: str
+    platform: str
+    handle: str
+    display_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingLink:
+    customer_id: str
+    profile_id: str
+    status: LinkStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A proposed HAS_PROFILE link."""
+
+    customer_id: str
+    profile_id: str
+    confidence: float
+    method: LinkMethod
+    status: LinkStatus
+
+    def props(self) -> dict[str, object]:
+        return edge_props(
+            HasProfile(confidence=self.confidence, method=self.method, status=self.status)
+        )
+
+
+@dataclass(slots=True)
+class ResolutionReport:
+    """What a resolution run found and wrote."""
+
+    profiles: int = 0
+    settled: int = 0
+    """Profiles that already had a confirmed link, left alone."""
+    confirmed: dict[LinkMethod, int] = field(default_factory=dict)
+    candidates: int = 0
+    unmatched: int = 0
+    written: WriteCounts = field(default_factory=WriteCounts)
+
+    def summary(self) -> str:
+        by_method = ", ".join(f"{m}: {n:,}" for m, n in sorted(self.confirmed.items()))
+        return (
+            f"{self.profiles:,} profiles, {self.settled:,} already linked, "
+            f"{sum(self.confirmed.values()):,} confirmed ({by_method or 'none'}), "
+            f"{self.candidates:,} candidate links, {self.unmatched:,} unmatched; "
+            f"{self.written.inserted:,} links written"
+        )
+
+
+def _local_part(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    local = handle_key(email.split("@", 1)[0])
+    if len(local) < MIN_HANDLE or local in GENERIC_LOCAL_PARTS:
+        return None
+    return local
+
+
+class _Customers:
+    """Look-up tables over customers: by e-mail, phone, e-mail local part and name block."""
+
+    def __init__(self, customers: Iterable[CustomerFacts]) -> None:
+        self.names: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
+        self.namesakes: dict[str, int] = {}
+        self.email: dict[str, list[str]] = {}
+        self.phone: dict[str, list[str]] = {}
+        self.local: dict[str, list[str]] = {}
+        self.blocks: dict[str, list[str]] = {}
+        for c in customers:
+            self.names[c.id] = c.name
+            key = name_key(c.name)
+            self.keys[c.id] = key
+            self.namesakes[key] = self.namesakes.get(key, 0) + 1
+            if c.email:
+                self.email.setdefault(c.email, []).append(c.id)
+            if c.phone:
+                self.phone.setdefault(c.phone, []).append(c.id)
+            local = _local_part(c.email)
+            if local:
+                self.local.setdefault(local, []).append(c.id)
+            for key in blocking_keys(c.name):
+                self.blocks.setdefault(key, []).append(c.id)
+
+    def similar(self, display_name: str) -> list[tuple[float, str]]:
+        """Customers whose name is at least NAME_CANDIDATE similar, best first."""
+        key = name_key(display_name)
+        seen: set[str] = set()
+        found: list[tuple[float, str]] = []
+        for block in blocking_keys(display_name):
+            for cid in self.blocks.get(block, ()):
+                if cid in seen:
+                    continue
+                seen.add(cid)
+                score = bounded_similarity(key, self.keys[cid], NAME_CANDIDATE)
+                if score >= NAME_CANDIDATE:
+                    found.append((score, cid))
+        found.sort(key=lambda t: (-t[0], t[1]))
+        return found
+
+
+def _name_fit(customers: _Customers, profile: ProfileFacts, cid: str) -> float | None:
+    if not profile.display_name:
+        return None
+    return name_similarity(profile.display_name, customers.names[cid])
+
+
+def _by_contact(customers: _Customers, p: ProfileFacts) -> list[Link]:
+    by_email = customers.email.get(p.email, []) if p.email else []
+    by_phone = customers.phone.get(p.phone, []) if p.phone else []
+    if not by_email and not by_phone:
+        return []
+    both = [c for c in by_email if c in by_phone]
+    if len(both) == 1:
+        return [Link(both[0], p.id, 0.99, LinkMethod.EMAIL, LinkStatus.CONFIRMED)]
+    matched = list(dict.fromkeys([*by_email, *by_phone]))
+    if len(matched) == 1:
+        cid = matched[0]
+        if by_email:
+            return [Link(cid, p.id, 0.97, LinkMethod.EMAIL, LinkStatus.CONFIRMED)]
+        return [Link(cid, p.id, 0.95, LinkMethod.PHONE, LinkStatus.CONFIRMED)]
+    links = []
+    for cid in matched:
+        fit = _name_fit(customers, p, cid)
+        confidence = 0.5 if fit is None else 0.3 + 0.5 * fit
+        method = LinkMethod.EMAIL if cid in by_email else LinkMethod.PHONE
+        links.append(Link(cid, p.id, round(confidence, 3), method, LinkStatus.CANDIDATE))
+    return links
+
+
+def _by_handle(customers: _Customers, handles: dict[str, set[str]], p: ProfileFacts) -> list[Link]:
+    key = handle_key(p.handle)
+    if len(key) < MIN_HANDLE:
+        return []
+    owners = sorted(handles.get(key, set()) | set(customers.local.get(key, ())))
+    if not owners:
+        return []
+    if len(owners) == 1:
+        fit = _name_fit(customers, p, owners[0])
+        namesakes = customers.namesakes[customers.keys[owners[0]]] > 1
+        if (fit is None or fit >= 0.5) and not namesakes:
+            return [Link(owners[0], p.id, 0.85, LinkMethod.HANDLE, LinkStatus.CONFIRMED)]
+        return [Link(owners[0], p.id, 0.5, LinkMethod.HANDLE, LinkStatus.CANDIDATE)]
+    return [Link(cid, p.id, 0.5, LinkMethod.HANDLE, LinkStatus.CANDIDATE) for cid in owners[:5]]
+
+
+def _by_name(customers: _Customers, p: ProfileFacts) -> list[Link]:
+    """Name evidence alone is weak (namesakes are common): candidates only, never confirmed,
+    and none when more than MAX_NAME_CANDIDATES customers carry a name that close."""
+    if not p.display_name:
+        return []
+    found = customers.similar(p.display_name)
+    if not found or len(found) > MAX_NAME_CANDIDATES:
+        return []
+    links = []
+    for score, cid in found:
+        spelled = handle_name_similarity(p.handle, customers.names[cid]) >= HANDLE_SPELLS_NAME
+        confidence = 0.7 * score + (0.1 if spelled else 0.0)
+        links.append(Link(cid, p.id, round(confidence, 3), LinkMethod.NAME, LinkStatus.CANDIDATE))
+    return links
+
+
+def match_profiles(
+    customers: Iterable[CustomerFacts],
+    profiles: Iterable[ProfileFacts],
+    existing: Iterable[ExistingLink] = (),
+    *,
+    unmatched: list[str] | None = None,
+) -> Iterator[Link]:
+    """Propose links for the profiles (pure: no store). See the module docstring for the rules.
+
+    Profiles with an existing confirmed link yield nothing; no link is proposed for a pair that
+    already has one. ``unmatched``, when given, collects the ids of profiles nobody fits.
+    """
+    table = _Customers(customers)
+    profile_list = list(profiles)
+    handle_of = {p.id: handle_key(p.handle) for p in profile_list}
+    linked: set[tuple[str, str]] = set()
+    settled: set[str] = set()
+    handles: dict[str, set[str]] = {}
+    for old in existing:
+        linked.add((old.customer_id, old.profile_id))
+        if old.status is LinkStatus.CONFIRMED:
+            settled.add(old.profile_id)
+            handle = handle_of.get(old.profile_id)
+            if handle and len(handle) >= MIN_HANDLE:
+                handles.setdefault(handle, set()).add(old.customer_id)
+    open_profiles = [p for p in profile_list if p.id not in settled]
+
+    def fresh(links: list[Link]) -> list[Link]:
+        return [x for x in links if (x.customer_id, x.profile_id) not in linked]
+
+    rest: list[ProfileFacts] = []
+    for p in open_profiles:
+        links = _by_contact(table, p)
+        if not links:
+            rest.append(p)
+            continue
+        for link in links:
+            if link.status is LinkStatus.CONFIRMED and len(handle_of[p.id]) >= MIN_HANDLE:
+                handles.setdefault(handle_of[p.id], set()).add(link.customer_id)
+        yield from fresh(links)
+    for p in rest:
+        links = _by_handle(table, handles, p) or _by_name(table, p)
+        if not links and unmatched is not None:
+            unmatched.append(p.id)
+        yield from fresh(links)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+async def resolve_identities(
+    store: GraphStore, *, batch_size: int = 5_000, progress: Progress | None = None
+) -> ResolutionReport:
+    """Link the store's profiles to its customers and write the links (HAS_PROFILE).
+
+    Reads every Customer, Profile and HAS_PROFILE link, runs :func:`match_profiles` and upserts
+    the new links in batches. Existing links are never changed.
+    """
+    sink = progress if progress is not None else NoProgress()
+    sink.start("resolve identities")
+    customers: list[CustomerFacts] = []
+    async for batch in store.stream_nodes(NodeLabel.CUSTOMER):
+        customers.extend(
+            CustomerFacts(
+                n.id,
+                str(n.props.get("name", "")),
+                _text(n.props.get("email")),
+                _text(n.props.get("phone")),
+            )
+            for n in batch
+        )
+    profiles: list[ProfileFacts] = []
+    async for batch in store.stream_nodes(NodeLabel.PROFILE):
+        profiles.extend(
+            ProfileFacts(
+                n.id,
+                str(n.props.get("platform", "")),
+                str(n.props.get("handle", "")),
+                _text(n.props.get("displayName")),
+                _text(n.props.get("email")),
+                _text(n.props.get("phone")),
+            )
+            for n in batch
+        )
+    existing: list[ExistingLink] = []
+    async for edges in store.stream_edges(RelType.HAS_PROFILE):
+        existing.extend(
+            ExistingLink(
+                e.src.id,
+                e.dst.id,
+                LinkStatus(str(e.props.get("status", LinkStatus.CONFIRMED))),
+            )
+            for e in edges
+        )
+    report = ResolutionReport(profiles=len(profiles))
+    report.settled = len({x.profile_id for x in existing if x.status is LinkStatus.CONFIRMED})
+    unmatched: list[str] = []
+    batch_out: list[EdgeWrite] = []
+    done = 0
+    for link in match_profiles(customers, profiles, existing, unmatched=unmatched):
+        if link.status is LinkStatus.CONFIRMED:
+            report.confirmed[link.method] = report.confirmed.get(link.method, 0) + 1
+        else:
+            report.candidates += 1
+        batch_out.append(
+            EdgeWrite(
+                RelType.HAS_PROFILE,
+                NodeRef(NodeLabel.CUSTOMER, link.customer_id),
+                NodeRef(NodeLabel.PROFILE, link.profile_id),
+                link.props(),
+            )
+        )
+        if len(batch_out) >= batch_size:
+            result = await store.upsert(edges=batch_out)
+            report.written.add(result.edges.get(RelType.HAS_PROFILE, WriteCounts()))
+            done += len(batch_out)
+            batch_out = []
+            sink.update(done)
+    if batch_out:
+        result = await store.upsert(edges=batch_out)
+        report.written.add(result.edges.get(RelType.HAS_PROFILE, WriteCounts()))
+        done += len(batch_out)
+    report.unmatched = len(unmatched)
+    sink.update(done)
+    sink.finish(report.summary())
+    return report

@@ -1,0 +1,59 @@
+"""Staging of validated records between the validation pass and the write pass.
+
+Validated records are appended to a temporary file per data file (``marshal`` chunks, fast and
+compact), so the write pass neither holds whole files in memory nor validates twice.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+__all__ = ["StagedRecord", "StagingFile"]
+
+StagedRecord = tuple[Any, ...]
+"""``(line, id, props, inline_edges)`` for a node, ``(line, type, src label, src id, dst
+label, dst id, props)`` for a relationship; inline edges are ``(type, src label, src id, dst
+label, dst id)``."""
+
+_CHUNK = 5_000
+
+
+class StagingFile:
+    """An append-then-read temporary file of records, written and read in chunks."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._buffer: list[StagedRecord] = []
+        self._handle: BinaryIO | None = path.open("wb")
+
+    def append(self, record: StagedRecord) -> None:
+        self._buffer.append(record)
+        self.count += 1
+        if len(self._buffer) >= _CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer and self._handle is not None:
+            marshal.dump(self._buffer, self._handle)
+            self._buffer = []
+
+    def seal(self) -> None:
+        """Finish writing; the file can be read from now on."""
+        self._flush()
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def chunks(self) -> Iterator[list[StagedRecord]]:
+        self.seal()
+        with self.path.open("rb") as handle:
+            while True:
+                try:
+                    chunk = marshal.load(handle)  # noqa: S302 - our own temp file
+                except EOFError:
+                    return
+                yield chunk

@@ -1,0 +1,27 @@
+"""Helpers shared by the loader tests (a module name no other test folder uses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graph_api.model import NodeLabel, RelType
+from graph_api.store.base import GraphStore
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "data"
+
+
+async def snapshot(store: GraphStore) -> dict[str, Any]:
+    """Everything the store holds (nodes with props, relationships with props), comparable."""
+    out: dict[str, Any] = {}
+    for label in NodeLabel:
+        nodes: dict[str, Any] = {}
+        async for batch in store.stream_nodes(label):
+            nodes.update({n.id: dict(n.props) for n in batch})
+        out[str(label)] = nodes
+    for rel in RelType:
+        edges: dict[str, Any] = {}
+        async for batch in store.stream_edges(rel):
+            edges.update({f"{e.src.id}>{e.dst.id}": dict(e.props) for e in batch})
+        out[str(rel)] = edges
+    return out

@@ -1,0 +1,111 @@
+"""The command line in a subprocess: clean errors; a load killed halfway, then completed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FolderFactory
+from loader_helpers import EXAMPLES, snapshot
+
+from graph_api.model import NodeLabel, RelType
+from graph_api.store.sqlite import SqliteGraphStore
+from loaders.generate import generate
+from loaders.load import load_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_bad_rows_print_file_line_field_reason_and_exit_1(
+    make_folder: FolderFactory, tmp_path: Path
+) -> None:
+    folder = make_folder({"customers.csv": "id,name,createdAt\nc1,Ann,\n,Bob,\nc3,Cy,someday\n"})
+    result = _run("load", str(folder), "--sqlite", str(tmp_path / "g.db"))
+    assert result.returncode == 1
+    assert "customers.csv:3: id: missing (required)" in result.stderr
+    assert "customers.csv:4: createdAt: unparseable date 'someday'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_load_and_generate_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "g.db")
+    result = _run("load", str(EXAMPLES), "--sqlite", db, "--no-resolve", "--batch-size", "2")
+    assert result.returncode == 0, result.stderr
+    assert "customers.csv: 6 read, 6 inserted" in result.stderr
+    assert "identity resolution" not in result.stderr
+    result = _run("generate", "--size", "tiny", "--seed", "3", str(tmp_path / "gen"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "gen" / "truth.json").exists()
+    assert _run("load", str(tmp_path / "nowhere"), "--sqlite", db).returncode == 1
+    assert _run("load", str(EXAMPLES), "--sqlite", db, "--batch-size", "0").returncode == 2
+
+
+def _load_and_kill_halfway(data: Path, db: Path) -> None:
+    """Start ``python -m loaders load`` and SIGKILL it once the nodes are written."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "loaders",
+            "load",
+            str(data),
+            "--sqlite",
+            str(db),
+            "--batch-size",
+            "50",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if line.startswith("write interactions.jsonl:"):  # nodes are in, relationships next
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL, "".join(seen)
+
+
+async def test_a_load_killed_halfway_leaves_a_consistent_store_and_a_rerun_completes_it(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "tiny"
+    generate(data, size="tiny", seed=5)
+    db = tmp_path / "killed.db"
+    _load_and_kill_halfway(data, db)
+
+    async with SqliteGraphStore(db) as store:
+        assert await store.data_version() > 0
+        assert await store.count_nodes(NodeLabel.INTERACTION) > 0
+        for rel in RelType:  # every relationship that made it has both of its ends
+            async for batch in store.stream_edges(rel):
+                for edge in batch:
+                    assert await store.get_nodes(edge.src.label, [edge.src.id])
+                    assert await store.get_nodes(edge.dst.label, [edge.dst.id])
+        partial = await store.count_edges(RelType.FOLLOWS)
+        rerun = await load_path(store, data, progress=False)
+        assert all(f.consistent for f in rerun.files)
+        assert any(f.inserted for f in rerun.files)  # it completed what was missing
+        assert partial < await store.count_edges(RelType.FOLLOWS)
+        recovered = await snapshot(store)
+    async with SqliteGraphStore(tmp_path / "clean.db") as clean:
+        await load_path(clean, data, progress=False)
+        assert recovered == await snapshot(clean)

@@ -1,0 +1,178 @@
+"""Identity resolution on hand-made cases (pure), then through the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loader_helpers import EXAMPLES, snapshot
+
+from graph_api.model import LinkMethod, LinkStatus, RelType
+from graph_api.store.sqlite import SqliteGraphStore
+from loaders.identity import (
+    CustomerFacts,
+    ExistingLink,
+    Link,
+    ProfileFacts,
+    match_profiles,
+    resolve_identities,
+)
+from loaders.load import load_path
+
+CUSTOMERS = [
+    CustomerFacts("c-anna", "Anna Müller", "anna.mueller84@web.de", "+4915100000001"),
+    CustomerFacts("c-john1", "John Smith", "john.smith@gmail.com"),
+    CustomerFacts("c-john2", "John Smith", "jsmith77@outlook.com"),
+    CustomerFacts("c-ana", "Ana Schmidt", "schmidt.family@gmx.net"),
+    CustomerFacts("c-peter", "Peter Schmidt", "schmidt.family@gmx.net"),
+    CustomerFacts("c-maria", "Maria Garcia"),
+    CustomerFacts("c-lars", "Lars Eriksson", "lars.eriksson@proton.me"),
+]
+
+
+def links_for(
+    profiles: list[ProfileFacts], existing: list[ExistingLink] | None = None
+) -> dict[str, list[Link]]:
+    out: dict[str, list[Link]] = {p.id: [] for p in profiles}
+    for link in match_profiles(CUSTOMERS, profiles, existing or []):
+        out[link.profile_id].append(link)
+    return out
+
+
+def only(links: list[Link]) -> Link:
+    assert len(links) == 1, links
+    return links[0]
+
+
+def test_one_person_on_three_platforms() -> None:
+    profiles = [
+        ProfileFacts("x", "x", "anna_runs", "Anna Müller", email="anna.mueller84@web.de"),
+        ProfileFacts("ig", "instagram", "anna_runs", "Anna M"),  # same handle as the x one
+        ProfileFacts("li", "linkedin", "anna.mueller84", "Anna Mueller"),  # e-mail local part
+        ProfileFacts("fb", "facebook", "a.m.private", None, phone="+4915100000001"),
+    ]
+    found = links_for(profiles)
+    x, ig, li, fb = (only(found[p.id]) for p in profiles)
+    assert (x.customer_id, x.method, x.status) == ("c-anna", LinkMethod.EMAIL, LinkStatus.CONFIRMED)
+    assert (ig.customer_id, ig.method, ig.status) == (
+        "c-anna",
+        LinkMethod.HANDLE,
+        LinkStatus.CONFIRMED,
+    )
+    assert (li.customer_id, li.method, li.status) == (
+        "c-anna",
+        LinkMethod.HANDLE,
+        LinkStatus.CONFIRMED,
+    )
+    assert (fb.customer_id, fb.method, fb.status) == (
+        "c-anna",
+        LinkMethod.PHONE,
+        LinkStatus.CONFIRMED,
+    )
+    assert x.confidence > ig.confidence
+
+
+def test_same_name_different_people_is_never_confirmed() -> None:
+    found = links_for([ProfileFacts("p", "x", "johnny_b_good", "John Smith")])
+    assert {lk.customer_id for lk in found["p"]} == {"c-john1", "c-john2"}
+    assert all(lk.status is LinkStatus.CANDIDATE for lk in found["p"])
+    assert all(lk.method is LinkMethod.NAME for lk in found["p"])
+
+
+def test_a_single_namesake_is_only_a_candidate() -> None:
+    found = links_for([ProfileFacts("p", "x", "lars_e_1234", "Lars Eriksson")])
+    link = only(found["p"])
+    assert (link.customer_id, link.status) == ("c-lars", LinkStatus.CANDIDATE)
+
+
+def test_typos_in_names_find_a_candidate() -> None:
+    found = links_for([ProfileFacts("p", "forum", "mg_1999", "Marai Garcai")])
+    link = only(found["p"])
+    assert (link.customer_id, link.method, link.status) == (
+        "c-maria",
+        LinkMethod.NAME,
+        LinkStatus.CANDIDATE,
+    )
+    assert 0.5 < link.confidence < 0.8
+
+
+def test_a_family_sharing_one_email_gives_candidates_for_each() -> None:
+    found = links_for(
+        [
+            ProfileFacts(
+                "p", "facebook", "the_schmidts", "Ana Schmidt", email="schmidt.family@gmx.net"
+            )
+        ]
+    )
+    by_customer = {lk.customer_id: lk for lk in found["p"]}
+    assert set(by_customer) == {"c-ana", "c-peter"}
+    assert all(lk.status is LinkStatus.CANDIDATE for lk in by_customer.values())
+    assert by_customer["c-ana"].confidence > by_customer["c-peter"].confidence
+
+
+def test_a_profile_with_no_match_gets_no_link() -> None:
+    unmatched: list[str] = []
+    links = list(
+        match_profiles(
+            CUSTOMERS,
+            [ProfileFacts("p", "tiktok", "trailqueen", "Trail Queen")],
+            unmatched=unmatched,
+        )
+    )
+    assert links == [] and unmatched == ["p"]
+
+
+def test_handle_shared_by_namesakes_is_not_confirmed() -> None:
+    existing = [ExistingLink("c-john1", "x1", LinkStatus.CONFIRMED)]
+    profiles = [
+        ProfileFacts("x1", "x", "johnsmith", "John Smith"),
+        ProfileFacts("ig", "instagram", "johnsmith", "John Smith"),
+    ]
+    found = links_for(profiles, existing)
+    assert found["x1"] == []  # settled: already confirmed
+    assert all(lk.status is LinkStatus.CANDIDATE for lk in found["ig"])
+
+
+def test_existing_links_are_never_overridden() -> None:
+    existing = [
+        ExistingLink("c-peter", "p1", LinkStatus.CONFIRMED),  # explicit, against the e-mail
+        ExistingLink("c-anna", "p2", LinkStatus.REJECTED),  # a reviewer said no
+    ]
+    profiles = [
+        ProfileFacts("p1", "x", "whoever", "Anna Müller", email="anna.mueller84@web.de"),
+        ProfileFacts("p2", "x", "whatever", "Anna Müller", email="anna.mueller84@web.de"),
+    ]
+    found = links_for(profiles, existing)
+    assert found["p1"] == [] and found["p2"] == []
+
+
+async def test_resolution_through_the_store_respects_explicit_links_and_is_idempotent(
+    graph_store: SqliteGraphStore,
+) -> None:
+    report = await load_path(graph_store, EXAMPLES, progress=False)
+    assert report.resolution is not None
+    links = {}
+    async for batch in graph_store.stream_edges(RelType.HAS_PROFILE):
+        links.update({(e.src.id, e.dst.id): dict(e.props) for e in batch})
+    assert links[("c2", "p3")] == {"confidence": 1.0, "method": "manual", "status": "confirmed"}
+    assert links[("c1", "p1")]["method"] == "email"
+    assert links[("c1", "p2")] == {"confidence": 0.85, "method": "handle", "status": "confirmed"}
+    assert links[("c4", "p5")]["method"] == "handle"
+    assert links[("c3", "p4")]["method"] == "phone"
+    assert {k: v["status"] for k, v in links.items() if k[1] == "p6"} == {
+        ("c5", "p6"): "candidate",
+        ("c6", "p6"): "candidate",
+    }
+    assert not any(k[1] == "p7" for k in links)
+    before = await snapshot(graph_store)
+    version = await graph_store.data_version()
+    again = await resolve_identities(graph_store)
+    assert again.written.inserted == again.written.updated == 0
+    assert await graph_store.data_version() == version
+    assert await snapshot(graph_store) == before
+
+
+async def test_load_without_resolution_writes_only_explicit_links(tmp_path: Path) -> None:
+    async with SqliteGraphStore(tmp_path / "g.db") as store:
+        report = await load_path(store, EXAMPLES, progress=False, resolve=False)
+        assert report.resolution is None
+        assert await store.count_edges(RelType.HAS_PROFILE) == 1

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import io
+
+from loader_helpers import EXAMPLES
+
+from graph_api.store.sqlite import SqliteGraphStore
+from loaders.load import load_path
+from loaders.progress import BarProgress, LineProgress, NoProgress, make_progress
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_bar_a_pipe_gets_lines() -> None:
+    assert isinstance(make_progress(True, _Terminal()), BarProgress)
+    assert isinstance(make_progress(True, io.StringIO()), LineProgress)
+    assert isinstance(make_progress(False), NoProgress)
+    mine = LineProgress(io.StringIO())
+    assert make_progress(mine) is mine
+
+
+def test_bar_shows_rows_rate_and_share() -> None:
+    out = _Terminal()
+    bar = BarProgress(out)
+    bar.start("validate customers.csv", total_bytes=1_000)
+    bar.update(1_500, 500)
+    bar.finish("done")
+    text = out.getvalue()
+    assert "\r" in text and "validate customers.csv" in text
+    assert "100%" in text and "1,500 rows" in text and "rows/s" in text
+    assert text.endswith("; done\n")
+
+
+async def test_a_load_prints_one_line_per_file_and_phase(graph_store: SqliteGraphStore) -> None:
+    out = io.StringIO()
+    await load_path(graph_store, EXAMPLES, progress=LineProgress(out), resolve=False)
+    lines = out.getvalue().splitlines()
+    assert "validate customers.csv: 6 rows" in lines[0] and "rows/s" in lines[0]
+    assert sum(line.startswith("validate ") for line in lines) == 10
+    assert sum(line.startswith("write ") for line in lines) == 11  # + interaction links
