@@ -37,7 +37,7 @@ from typing import Any, Final
 import networkx as nx
 
 from algorithms.paths import strongest_paths
-from algorithms.seeds import campaign_seeds, expected_spread, spread_graph
+from algorithms.seeds import campaign_seeds, spread_graph
 from graph_api.analytics.compute import (
     OVERALL,
     OVERALL_CLEAN,
@@ -87,6 +87,7 @@ _DOCS: Final = ("communities", "topics", "advocates", "seeds", "alerts", "promot
 MAX_K: Final = 50
 MAX_HOPS: Final = 6
 MAX_FIRST: Final = 100
+SEED_METHOD: Final = "reverse-reachable sampling (RIS), weighted cascade"
 
 ProgressFn = Callable[[str], None]
 
@@ -482,28 +483,36 @@ class AnalyticsService:
     async def campaign_seeds(self, k: int = 20, topic: str | None = None) -> SeedPlan:
         """`k` profiles whose joint expected spread (independent cascade) is largest.
 
-        Without a topic the seeds come from the refresh (reverse-reachable sampling over the
-        whole engagement graph); the expected spread of k in SEED_KS is precomputed with
-        ``spread_simulations`` Monte Carlo runs, other k are estimated on demand. With a topic
-        (a product/community id as ``product:<id>`` / ``community:<id>`` or a topic text),
-        seeds are picked within that audience's spread subgraph, on demand, and cached.
+        Seeds and spread come from reverse-reachable sampling on the weighted-cascade spread
+        graph (:func:`algorithms.seeds.campaign_seeds`). Without a topic they were computed at
+        refresh (k up to 50; the spread of k in SEED_KS precomputed, other k estimated on
+        demand and cached). With a topic (a text, ``product:<id>`` or ``community:<id>``) the
+        seeds are picked within that audience's spread subgraph on demand, and cached.
         """
         if not 1 <= k <= MAX_K:
             raise InvalidInput(
                 f"k must be in [1, {MAX_K}]", [Problem("", "k", f"must be in [1, {MAX_K}]")]
             )
-        sims = self.params.spread_simulations
         if topic is None:
             doc = await self._doc("seeds") or {"seeds": [], "spread": {}}
             chosen = [str(s) for s in doc.get("seeds", [])][:k]
             spread = doc.get("spread", {}).get(str(len(chosen)))
             if spread is None and chosen:
                 index = await self._social_index()
-                spread = await asyncio.to_thread(
-                    expected_spread, index.spread, chosen, simulations=sims, seed=self.params.seed
-                )
+                cached = index.seed_cache.get((len(chosen), None))
+                if cached is None:
+                    run = await asyncio.to_thread(
+                        campaign_seeds,
+                        index.spread,
+                        len(chosen),
+                        samples=self.params.seed_samples,
+                        seed=self.params.seed,
+                    )
+                    cached = ([str(s) for s in run.seeds], float(run.spread))
+                    index.seed_cache[(len(chosen), None)] = cached
+                spread = cached[1]
             ranked = await self._ranked(NodeLabel.PROFILE, [[s, 0.0] for s in chosen], k)
-            return SeedPlan(ranked, float(spread or 0.0), sims, None)
+            return SeedPlan(ranked, float(spread or 0.0), SEED_METHOD, None)
         index = await self._social_index()
         key = topic if ":" in topic else f"topic:{topic.lower()}"
         cached = index.seed_cache.get((k, key))
@@ -515,25 +524,22 @@ class AnalyticsService:
             index.seed_cache[(k, key)] = cached
         chosen, spread = cached
         ranked = await self._ranked(NodeLabel.PROFILE, [[s, 0.0] for s in chosen], k)
-        return SeedPlan(ranked, spread, sims, topic)
+        return SeedPlan(ranked, spread, SEED_METHOD, topic)
 
     def _topic_seeds(
         self, index: _SocialIndex, focus: Mapping[str, float], k: int
     ) -> tuple[list[str], float]:
-        nodes = set(focus)
-        for u in focus:
-            if u in index.spread:
-                nodes.update(index.spread.successors(u))
+        nodes = {p for p in focus if p in index.spread}
+        for u in list(nodes):
+            nodes.update(index.spread.successors(u))
         sub = index.spread.subgraph(nodes).copy()
         if sub.number_of_edges() == 0:
             ranked = sorted(focus, key=lambda p: (-focus[p], p))[:k]
             return ranked, float(len(ranked))
-        k = min(k, len(sub))
-        chosen = [str(s) for s in campaign_seeds(sub, k, seed=self.params.seed).seeds]
-        spread = expected_spread(
-            sub, chosen, simulations=self.params.spread_simulations, seed=self.params.seed
+        run = campaign_seeds(
+            sub, min(k, len(sub)), samples=self.params.seed_samples, seed=self.params.seed
         )
-        return chosen, float(spread)
+        return [str(s) for s in run.seeds], float(run.spread)
 
     # -- paths -----------------------------------------------------------------------------
 

@@ -164,7 +164,7 @@ class AdvocacyPath:
 class SeedPlan:
     seeds: list[RankedNode]
     expected_spread: float
-    simulations: int
+    method: str  # how the spread was estimated
     topic: str | None
 
 
