@@ -608,7 +608,10 @@ class SqliteGraphStore(GraphStore):
 
         def run(conn: sqlite3.Connection) -> Page[Node]:
             fargs: list[Any] = [NodeLabel(label).value]
-            filters = ["n.label = ?", *self._filters(conn, query, "n", fargs)]
+            # with a related filter, start from those edges, not from every node of the label
+            # (unary + keeps SQLite from choosing a label index to scan)
+            label_sql = "+n.label = ?" if query.related else "n.label = ?"
+            filters = [label_sql, *self._filters(conn, query, "n", fargs)]
             where = " AND ".join(filters)
             total = conn.execute(f"SELECT count(*) FROM nodes n WHERE {where}", fargs).fetchone()[0]
             wargs = list(fargs)
