@@ -56,9 +56,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[tuple[str, int, f
     written = read - report.rejected
     inline = sum(c.total for f in report.files for c in f.relationships.values())
     rows.append(("validate", read, report.seconds["validate"], report.peak_rss_mib["validate"]))
-    rows.append(
-        ("write", written + inline, report.seconds["write"], report.peak_rss_mib["write"])
-    )
+    rows.append(("write", written + inline, report.seconds["write"], report.peak_rss_mib["write"]))
     if report.resolution is not None:
         rows.append(
             (

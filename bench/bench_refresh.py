@@ -402,7 +402,7 @@ async def query_latency(
 async def refresh_measured(
     store: SqliteGraphStore,
 ) -> tuple[dict[str, float], dict[str, float], float, int]:
-    service = AnalyticsService(store, Params(spread_simulations=1000))
+    service = AnalyticsService(store, Params())
     with StepMeter() as meter:
         t = time.perf_counter()
         report = await service.refresh(meter.progress)

@@ -34,7 +34,11 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loaders", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m loaders",
+        description="Load a data folder into a SQLite file, or generate a synthetic data set. "
+        "(The main entry point is `graph-api load` / `graph-api generate`.)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     register(sub)
     sub.choices["load"].add_argument(

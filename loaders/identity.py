@@ -140,6 +140,7 @@ class _Customers:
         self.phone: dict[str, list[str]] = {}
         self.local: dict[str, list[str]] = {}
         self.blocks: dict[str, list[str]] = {}
+        self._similar: dict[str, list[tuple[float, str]] | None] = {}
         for c in customers:
             self.names[c.id] = c.name
             key = name_key(c.name)
@@ -152,23 +153,33 @@ class _Customers:
             local = _local_part(c.email)
             if local:
                 self.local.setdefault(local, []).append(c.id)
-            for key in blocking_keys(c.name):
-                self.blocks.setdefault(key, []).append(c.id)
+            for block in blocking_keys(c.name):
+                self.blocks.setdefault(block, []).append(c.id)
 
-    def similar(self, display_name: str) -> list[tuple[float, str]]:
-        """Customers whose name is at least NAME_CANDIDATE similar, best first."""
+    def similar(self, display_name: str, limit: int) -> list[tuple[float, str]] | None:
+        """Customers whose name is at least NAME_CANDIDATE similar, best first; None when more
+        than ``limit`` are (the name is too common to tell anything). Memoised per name."""
         key = name_key(display_name)
+        if key in self._similar:
+            return self._similar[key]
         seen: set[str] = set()
-        found: list[tuple[float, str]] = []
+        found: list[tuple[float, str]] | None = []
         for block in blocking_keys(display_name):
             for cid in self.blocks.get(block, ()):
                 if cid in seen:
                     continue
                 seen.add(cid)
                 score = bounded_similarity(key, self.keys[cid], NAME_CANDIDATE)
-                if score >= NAME_CANDIDATE:
+                if score >= NAME_CANDIDATE and found is not None:
                     found.append((score, cid))
-        found.sort(key=lambda t: (-t[0], t[1]))
+                    if len(found) > limit:
+                        found = None
+                        break
+            if found is None:
+                break
+        if found is not None:
+            found.sort(key=lambda t: (-t[0], t[1]))
+        self._similar[key] = found
         return found
 
 
@@ -222,8 +233,8 @@ def _by_name(customers: _Customers, p: ProfileFacts) -> list[Link]:
     and none when more than MAX_NAME_CANDIDATES customers carry a name that close."""
     if not p.display_name:
         return []
-    found = customers.similar(p.display_name)
-    if not found or len(found) > MAX_NAME_CANDIDATES:
+    found = customers.similar(p.display_name, MAX_NAME_CANDIDATES)
+    if not found:
         return []
     links = []
     for score, cid in found:

@@ -353,9 +353,9 @@ def _path(p: AdvocacyPath) -> AdvocacyPathResult:
 class CampaignSeeds:
     seeds: list[Profile] = strawberry.field(description="In the order greedy picked them.")
     expected_spread: float = strawberry.field(
-        description="Expected people reached (independent cascade, Monte Carlo)."
+        description="Expected people reached by the seeds jointly (independent cascade)."
     )
-    simulations: int
+    method: str = strawberry.field(description="How seeds and spread were estimated.")
     topic: str | None
 
 
@@ -657,7 +657,7 @@ class AnalyticsQueries:
         return CampaignSeeds(
             seeds=[Profile.from_node(r.node) for r in plan.seeds],
             expected_spread=plan.expected_spread,
-            simulations=plan.simulations,
+            method=plan.method,
             topic=plan.topic,
         )
 

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 
 from graph_api.config import Settings
 from graph_api.errors import GraphApiError
+from schema.caches import parser_cache_factory
 from schema.guards import guard_factory, metrics_factory, presenter_factory
 from schema.metrics import Metrics
 from schema.mutations import GraphMutations
@@ -52,6 +53,7 @@ QUERY_AREAS: list[type] = [
 MUTATION_AREAS: list[type] = [GraphMutations]
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
+_PARSED_DOCUMENTS = 512  # query texts kept parsed, per schema
 
 
 class GraphSchema(strawberry.Schema):
@@ -80,12 +82,16 @@ def build_schema(
     extensions: list[Any] = []
     if settings is not None:
         s = settings
+        # Rule classes built once: the guard's validation cache keys on them.
+        limit_rules = (
+            *QueryDepthLimiter(max_depth=s.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=s.max_aliases).validation_rules,
+        )
         extensions = [
             presenter_factory(s.debug),
             lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=s.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
-            guard_factory(s),
+            parser_cache_factory(_PARSED_DOCUMENTS),
+            guard_factory(s, limit_rules),
         ]
         if not s.introspection:
             extensions.append(DisableIntrospection)

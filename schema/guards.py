@@ -2,10 +2,12 @@
 
 Each is made per app by a factory (it closes over the settings or the metrics):
 
-* ``RequestGuard`` (:func:`guard_factory`) adds per-request validation rules: unauthenticated
-  callers are refused (401), personal-data fields are refused for roles without ``sees_pii``
-  (FORBIDDEN), page sizes and query cost are checked (LIMIT_EXCEEDED), all before anything
-  executes.
+* ``RequestGuard`` (:func:`guard_factory`) validates every operation before anything
+  executes: unauthenticated callers are refused (401), personal-data fields are refused for
+  roles without ``sees_pii`` (FORBIDDEN), depth, aliases, page sizes and query cost are checked
+  (LIMIT_EXCEEDED). The rule classes are stable (built once per schema, memoised per role and
+  per reason), so a document that passed with the same rules is not validated again (a bounded
+  LRU); the cost depends on the variables, so it is computed for every request.
 * ``ErrorPresenter`` (:func:`presenter_factory`) gives every error an ``extensions.code``; the
   service's own :class:`~graph_api.errors.GraphApiError` messages are meant for users and stay
   visible, anything unexpected is masked outside debug mode.
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, ValidationRule
@@ -25,8 +28,9 @@ from strawberry.extensions import SchemaExtension
 from graph_api.config import Role, Settings
 from graph_api.errors import GraphApiError, InvalidInput
 from graph_api.model import PII_FIELDS
+from schema.caches import ValidDocuments
 from schema.context import GraphContext
-from schema.limits import cost_rule
+from schema.limits import cost_errors
 from schema.metrics import Metrics
 
 __all__ = ["guard_factory", "metrics_factory", "present_error", "presenter_factory"]
@@ -34,8 +38,10 @@ __all__ = ["guard_factory", "metrics_factory", "present_error", "presenter_facto
 log = logging.getLogger("graph_api.graphql")
 
 _PII = frozenset((str(label), field) for label, fields in PII_FIELDS.items() for field in fields)
+_VALID_DOCUMENTS = 512  # distinct (query, rules) pairs remembered as valid, per schema
 
 
+@lru_cache(maxsize=32)  # reasons are the few fixed messages of graph_api.app.authenticate
 def _unauthenticated_rule(reason: str) -> type[ValidationRule]:
     class Unauthenticated(ValidationRule):
         def enter_document(self, *_: Any) -> None:
@@ -44,6 +50,7 @@ def _unauthenticated_rule(reason: str) -> type[ValidationRule]:
     return Unauthenticated
 
 
+@lru_cache(maxsize=16)  # one class per role
 def _pii_rule(role: Role) -> type[ValidationRule]:
     class PersonalDataRule(ValidationRule):
         def enter_field(self, node: FieldNode, *_: Any) -> None:
@@ -61,11 +68,17 @@ def _pii_rule(role: Role) -> type[ValidationRule]:
     return PersonalDataRule
 
 
-def guard_factory(settings: Settings) -> type[SchemaExtension]:
+def guard_factory(
+    settings: Settings, limit_rules: Sequence[type[ValidationRule]] = ()
+) -> type[SchemaExtension]:
+    """The guard of one schema; ``limit_rules`` (depth, aliases) are built once by the caller."""
+    limits = tuple(limit_rules)
+    valid_documents = ValidDocuments(_VALID_DOCUMENTS)
+
     class RequestGuard(SchemaExtension):
         def on_operation(self) -> Iterator[None]:
             ctx = self.execution_context.context
-            rules: list[type[ValidationRule]] = []
+            rules: list[type[ValidationRule]] = list(limits)
             if isinstance(ctx, GraphContext):
                 principal = ctx.principal
                 if principal.role is None:
@@ -75,11 +88,22 @@ def guard_factory(settings: Settings) -> type[SchemaExtension]:
                         ctx.response.headers["WWW-Authenticate"] = "Bearer"
                 elif not principal.role.sees_pii:
                     rules.append(_pii_rule(principal.role))
-            rules.append(cost_rule(settings, self.execution_context.variables))
             self.execution_context.validation_rules = (
                 *self.execution_context.validation_rules,
                 *rules,
             )
+            yield
+
+        def on_validate(self) -> Iterator[None]:
+            # Errors must be set before yielding: strawberry then skips its own validation
+            # (it runs only while pre_execution_errors is None) and refuses the operation.
+            ec = self.execution_context
+            document = ec.graphql_document
+            if document is not None and ec.pre_execution_errors is None:
+                schema = ec.schema._schema
+                errors = valid_documents.validate(schema, ec.query, document, ec.validation_rules)
+                errors += cost_errors(schema, document, ec.variables, settings)
+                ec.pre_execution_errors = errors
             yield
 
     return RequestGuard

@@ -1,4 +1,4 @@
-"""Pre-execution checks as GraphQL validation rules: page sizes and query cost.
+"""Pre-execution checks of page sizes and query cost.
 
 The cost of an operation is the sum, over every connection field, of the product of the page
 sizes along its path (``first``/``last``, or the default page size). ``customers(first: 100)
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -24,14 +25,13 @@ from graphql import (
     NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationRule,
     VariableNode,
     get_named_type,
 )
 
 from graph_api.config import Settings
 
-__all__ = ["CostReport", "cost_rule", "operation_cost"]
+__all__ = ["CostReport", "cost_errors", "operation_cost"]
 
 _PAGE_ARGS = ("first", "last")
 _MAX_FRAGMENT_DEPTH = 50
@@ -164,47 +164,53 @@ def _walk(
             )
 
 
-def cost_rule(settings: Settings, variables: Mapping[str, Any] | None) -> type[ValidationRule]:
-    """A validation rule refusing oversized pages and operations costlier than max_cost."""
-    values = dict(variables or {})
+def cost_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    settings: Settings,
+) -> list[GraphQLError]:
+    """The errors refusing oversized pages and operations costlier than ``max_cost``, for
+    every operation of the document.
 
-    class QueryCostRule(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            document = self.context.document
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            report = operation_cost(self.context.schema, node, fragments, values, settings)
-            for field, arg, size in report.oversized:
-                self.report_error(
-                    GraphQLError(
-                        f"{field.name.value}({arg}: {size}): {size} is over the page size limit "
-                        f"max_page_size={settings.max_page_size}",
-                        field,
-                        extensions={
-                            "code": "LIMIT_EXCEEDED",
-                            "limit": "max_page_size",
-                            "allowed": settings.max_page_size,
-                            "value": size,
-                        },
-                    )
+    Not a validation rule: the cost depends on the variables, and validation results are
+    cached per document (see :mod:`schema.guards`)."""
+    values = variables or {}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    errors: list[GraphQLError] = []
+    for node in document.definitions:
+        if not isinstance(node, OperationDefinitionNode):
+            continue
+        report = operation_cost(schema, node, fragments, values, settings)
+        for field, arg, size in report.oversized:
+            errors.append(
+                GraphQLError(
+                    f"{field.name.value}({arg}: {size}): {size} is over the page size limit "
+                    f"max_page_size={settings.max_page_size}",
+                    field,
+                    extensions={
+                        "code": "LIMIT_EXCEEDED",
+                        "limit": "max_page_size",
+                        "allowed": settings.max_page_size,
+                        "value": size,
+                    },
                 )
-            if report.cost > settings.max_cost:
-                self.report_error(
-                    GraphQLError(
-                        f"query cost {report.cost} is over the limit max_cost={settings.max_cost} "
-                        "(cost: the sum over connection fields of the product of page sizes "
-                        "along the path; ask for smaller pages or fewer nested connections)",
-                        node,
-                        extensions={
-                            "code": "LIMIT_EXCEEDED",
-                            "limit": "max_cost",
-                            "allowed": settings.max_cost,
-                            "value": report.cost,
-                        },
-                    )
+            )
+        if report.cost > settings.max_cost:
+            errors.append(
+                GraphQLError(
+                    f"query cost {report.cost} is over the limit max_cost={settings.max_cost} "
+                    "(cost: the sum over connection fields of the product of page sizes "
+                    "along the path; ask for smaller pages or fewer nested connections)",
+                    node,
+                    extensions={
+                        "code": "LIMIT_EXCEEDED",
+                        "limit": "max_cost",
+                        "allowed": settings.max_cost,
+                        "value": report.cost,
+                    },
                 )
-
-    return QueryCostRule
+            )
+    return errors

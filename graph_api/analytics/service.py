@@ -46,6 +46,7 @@ from graph_api.analytics.compute import (
     compute,
     topic_focus,
 )
+from graph_api.analytics.fastpaths import k_strongest_paths
 from graph_api.analytics.graphs import build_engagement, build_social
 from graph_api.analytics.projection import Projection, build_projection
 from graph_api.analytics.views import (
@@ -86,6 +87,8 @@ _SLOTS: Final = ("a", "b")
 _DOCS: Final = ("communities", "topics", "advocates", "seeds", "alerts", "promoters", "members")
 MAX_K: Final = 50
 MAX_HOPS: Final = 6
+FAST_PATHS_MAX_HOPS: Final = 4
+PATH_CACHE_SIZE: Final = 10_000
 MAX_FIRST: Final = 100
 SEED_METHOD: Final = "reverse-reachable sampling (RIS), weighted cascade"
 
@@ -107,6 +110,7 @@ class _SocialIndex:
     promoters: list[str]
     focus: dict[str, dict[str, float]]
     seed_cache: dict[tuple[int, str | None], tuple[list[str], float]] = field(default_factory=dict)
+    path_cache: dict[tuple[Any, int, int], list[AdvocacyPath]] = field(default_factory=dict)
 
 
 def _declared_members(proj: Projection) -> dict[str, list[str]]:
@@ -625,6 +629,10 @@ class AnalyticsService:
                 f"maxHops must be in [1, {MAX_HOPS}]", [Problem("", "maxHops", "out of range")]
             )
         index = await self._social_index()
+        key = (target, k, max_hops)
+        cached = index.path_cache.get(key)
+        if cached is not None:  # a 360° card asks again and again: answer from memory
+            return cached
         targets = self._targets(index, target)
         if not targets:
             return []
@@ -636,8 +644,12 @@ class AnalyticsService:
         }
         if not sources:
             return []
+        # Up to 4 hops the up-front bounds of k_strongest_paths win (the 3-hop ball around a
+        # target is small); beyond, that ball is most of the graph and the lazily advanced
+        # bounds of strongest_paths are cheaper. Both give the same paths.
+        search = k_strongest_paths if max_hops <= FAST_PATHS_MAX_HOPS else strongest_paths
         paths = await asyncio.to_thread(
-            strongest_paths, index.social, sources, targets, k=k, max_hops=max_hops
+            search, index.social, sources, targets, k=k, max_hops=max_hops
         )
         out: list[AdvocacyPath] = []
         for path in paths:
@@ -664,6 +676,9 @@ class AnalyticsService:
                     strength=path.strength,
                 )
             )
+        if len(index.path_cache) >= PATH_CACHE_SIZE:
+            index.path_cache.clear()
+        index.path_cache[key] = out
         return out
 
 

@@ -67,7 +67,7 @@ async def test_rankings_paths_seeds_communities_alerts(toy_store: SqliteGraphSto
         profiles { externalId }
         hops { from { externalId } to { externalId } relationship direction strength }
       }
-      campaignSeeds(k: 2) { seeds { externalId } expectedSpread simulations }
+      campaignSeeds(k: 2) { seeds { externalId } expectedSpread method }
       detectedCommunities(first: 2) {
         totalCount
         pageInfo { hasNextPage endCursor }
@@ -121,3 +121,33 @@ async def test_input_errors_are_clear(
     await AnalyticsService(toy_store).refresh()
     result = await _run(toy_store, query)
     assert result.errors and fragment in result.errors[0].message
+
+
+async def test_node_field_resolvers(toy_store: SqliteGraphStore) -> None:
+    """influence_of / advocacy_of / community_of, the fields Profile and Customer expose."""
+    from graph_api.model import NodeLabel
+    from schema.analytics import AdvocacyClass, advocacy_of, community_of, influence_of
+
+    before = (await toy_store.get_nodes(NodeLabel.CUSTOMER, ["c1"]))["c1"]
+    assert influence_of(before) is None and advocacy_of(before) is None
+    await AnalyticsService(toy_store).refresh()
+    c1 = (await toy_store.get_nodes(NodeLabel.CUSTOMER, ["c1"]))["c1"]
+    p1 = (await toy_store.get_nodes(NodeLabel.PROFILE, ["p1"]))["p1"]
+    influence = influence_of(p1)
+    assert influence is not None and influence.rank == 1 and influence.reach == 500
+    advocacy = advocacy_of(c1)
+    assert advocacy is not None and advocacy.category is AdvocacyClass.PROMOTER
+    assert advocacy.counts.converted_referrals == 1 and advocacy.counts.praise == 2
+
+    class _Info:
+        context = GraphContext(
+            toy_store, Settings(sqlite_path=":memory:", auto_refresh=False), Principal(Role.READER)
+        )
+
+    community = await community_of(p1, _Info())  # type: ignore[arg-type]
+    assert community is not None and community.id == p1.scores["community"]
+    assert "p1" in community.top_influencer_ids
+    evidence = await advocacy.interactions(_Info(), first=10)  # type: ignore[arg-type]
+    assert {i.external_id for i in evidence} == {"i1", "i4", "i11"}  # praise x2 + review
+    referrals = await advocacy.referrals(_Info())  # type: ignore[arg-type]
+    assert [(r.customer.external_id, r.converted) for r in referrals] == [("c4", True)]

@@ -237,3 +237,25 @@ async def test_neighbours_of_target_are_untouched(toy_store: SqliteGraphStore) -
     assert [h.node.id for h in after[NodeRef(P, "p1")].items] == [
         h.node.id for h in before[NodeRef(P, "p1")].items
     ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_paths_equal_strongest_paths(seed: int) -> None:
+    """The query-time search gives exactly the paths of algorithms.paths.strongest_paths."""
+    import random
+
+    from algorithms.paths import strongest_paths
+    from graph_api.analytics.fastpaths import k_strongest_paths
+
+    rng = random.Random(seed)
+    G = nx.gnm_random_graph(60, 240, seed=seed)
+    for u, v in G.edges:
+        # few distinct strengths, as in the social graph: ties must be broken the same way
+        G[u][v]["strength"] = rng.choice([0.3, 0.5, 0.3, 0.75, 0.9, 0.0])
+        G[u][v]["rel"] = "FOLLOWS"
+    sources = set(rng.sample(range(60), 12))
+    targets = set(rng.sample(range(60), 2))
+    for k, hops in [(1, 1), (3, 2), (5, 3), (10, 4), (4, 5)]:
+        expected = strongest_paths(G, sources - targets, targets, k=k, max_hops=hops)
+        got = k_strongest_paths(G, sources, targets, k=k, max_hops=hops)
+        assert [(p.nodes, p.strength) for p in got] == [(p.nodes, p.strength) for p in expected]

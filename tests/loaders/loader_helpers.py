@@ -21,7 +21,7 @@ async def snapshot(store: GraphStore) -> dict[str, Any]:
         out[str(label)] = nodes
     for rel in RelType:
         edges: dict[str, Any] = {}
-        async for batch in store.stream_edges(rel):
-            edges.update({f"{e.src.id}>{e.dst.id}": dict(e.props) for e in batch})
+        async for links in store.stream_edges(rel):
+            edges.update({f"{e.src.id}>{e.dst.id}": dict(e.props) for e in links})
         out[str(rel)] = edges
     return out

@@ -56,7 +56,7 @@ def test_load_and_generate_commands(tmp_path: Path) -> None:
 
 def _load_and_kill_halfway(data: Path, db: Path) -> None:
     """Start ``python -m loaders load`` and SIGKILL it once the nodes are written."""
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -72,15 +72,15 @@ def _load_and_kill_halfway(data: Path, db: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stderr is not None
-    seen = []
-    for line in process.stderr:
-        seen.append(line)
-        if line.startswith("write interactions.jsonl:"):  # nodes are in, relationships next
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait(timeout=60)
+    ) as process:
+        assert process.stderr is not None
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            if line.startswith("write interactions.jsonl:"):  # nodes are in, relationships next
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, "".join(seen)
 
 

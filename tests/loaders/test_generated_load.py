@@ -30,9 +30,15 @@ async def test_small_set_loads_and_resolution_is_precise(
                 correct += owner.get(edge.dst.id) == edge.src.id
             else:
                 candidates += 1
-    explicit = sum(1 for _ in (data / "has_profile.csv").open()) - 1
+    explicit = len((data / "has_profile.csv").read_text(encoding="utf-8").splitlines()) - 1
     assert report.resolution is not None
     assert confirmed - explicit == sum(report.resolution.confirmed.values()) > 0.3 * len(owner)
     assert correct / confirmed >= 0.95
     assert candidates > 0  # ambiguous cases were planted and are left for review
     assert await graph_store.count_nodes(NodeLabel.CUSTOMER) == len(truth["customer_community"])
+
+    version = await graph_store.data_version()
+    again = await load_path(graph_store, data, progress=False)
+    assert all(f.unchanged == f.read for f in again.files)
+    assert again.resolution is not None and again.resolution.written.inserted == 0
+    assert await graph_store.data_version() == version

@@ -288,3 +288,30 @@ async def test_problems_come_in_load_order(
         ("profiles.csv:1", "colour"),
         ("follows.csv:1", "weight"),
     ]
+
+
+async def test_interaction_relationships_may_come_in_their_own_files(
+    graph_store: SqliteGraphStore, make_folder: FolderFactory
+) -> None:
+    head = '{"kind": "post", "channel": "x", "occurredAt": "2024-01-01T00:00:00Z", '
+    folder = make_folder(
+        {
+            "customers.csv": GOOD_CUSTOMERS,
+            "profiles.csv": GOOD_PROFILES,
+            "communities.csv": "id,name\ng1,Runners\n",
+            "products.csv": "id,name\nd1,Shoe\n",
+            "interactions.jsonl": head + '"id": "i1", "actor": "p1"}\n' + head + '"id": "i2"}\n',
+            "performed.csv": "actor,actorType,interaction\np1,,i1\nc2,customer,i2\n",
+            "about.csv": "interaction,product\ni1,d1\n",
+            "posted_in.csv": "interaction,community\ni1,g1\n",
+            "mentions.jsonl": '{"interaction": "i2", "profile": "p2"}\n',
+            "responds_to.csv": "interaction,respondsTo\ni2,i1\n",
+        }
+    )
+    report = await load_path(graph_store, folder, progress=False, resolve=False)
+    assert_consistent(report)
+    performed = next(f for f in report.files if f.file == "performed.csv")
+    assert (performed.inserted, performed.unchanged) == (1, 1)  # p1 → i1 also came inline
+    for rel in (RelType.ABOUT, RelType.IN, RelType.MENTIONS, RelType.RESPONDS_TO):
+        assert await graph_store.count_edges(rel) == 1
+    assert await graph_store.count_edges(RelType.PERFORMED) == 2

@@ -1,0 +1,76 @@
+"""Bounded caches of parsed and validated documents, so a repeated query is cheap.
+
+Clients send the same few query texts with new variables; parsing and validating them again
+costs more than executing them. Both caches are bounded LRUs (clients choose the texts) and
+live per schema (built in :func:`schema.build.build_schema`), never at module level.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any
+
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+__all__ = ["ValidDocuments", "parser_cache_factory"]
+
+
+def parser_cache_factory(maxsize: int) -> Callable[[], SchemaExtension]:
+    """An extension parsing through an LRU of ``maxsize`` query texts (with parse options).
+
+    Unlike strawberry's ``ParserCache``, a text that does not parse is left to strawberry,
+    which parses it again inside its own error handling: the syntax error is then presented
+    (``extensions.code``) and counted like any other."""
+    cached_parse: Callable[..., DocumentNode] = lru_cache(maxsize=maxsize)(parse)
+
+    class DocumentCache(SchemaExtension):
+        def on_parse(self) -> Iterator[None]:
+            ec = self.execution_context
+            if ec.query is not None and ec.graphql_document is None:
+                try:
+                    ec.graphql_document = cached_parse(ec.query, **ec.parse_options)
+                except Exception:  # noqa: BLE001 - reported by strawberry's own parse
+                    pass
+            yield
+
+    return DocumentCache
+
+
+class ValidDocuments:
+    """A bounded LRU of the (schema, query text, rules) that passed validation.
+
+    Only successes are kept: errors are fresh objects per request (the presenter edits them),
+    and a refused query costs its sender a full validation every time, as it should."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._lock = threading.Lock()  # execute_sync may run in threads
+
+    def validate(
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        document: DocumentNode,
+        rules: Sequence[type[ASTValidationRule]],
+    ) -> list[GraphQLError]:
+        """Strawberry's validation of ``document`` (parsed from ``query``), or ``[]`` at once
+        when the same text passed with the same rules before."""
+        key: Any = (schema, query, tuple(rules)) if query is not None else None
+        if key is not None:
+            with self._lock:
+                if key in self._keys:
+                    self._keys.move_to_end(key)
+                    return []
+        errors = validate_document(schema, document, tuple(rules))
+        if key is not None and not errors:
+            with self._lock:
+                self._keys[key] = None
+                if len(self._keys) > self._maxsize:
+                    self._keys.popitem(last=False)
+        return errors
