@@ -53,7 +53,7 @@ QUERY_AREAS: list[type] = [
 MUTATION_AREAS: list[type] = [GraphMutations]
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
-_PARSED_DOCUMENTS = 512  # query texts kept parsed, per schema
+_PARSED_DOCUMENTS = 128  # query texts kept parsed, per schema (see schema.caches)
 
 
 class GraphSchema(strawberry.Schema):

@@ -1,12 +1,15 @@
 """Bounded caches of parsed and validated documents, so a repeated query is cheap.
 
 Clients send the same few query texts with new variables; parsing and validating them again
-costs more than executing them. Both caches are bounded LRUs (clients choose the texts) and
-live per schema (built in :func:`schema.build.build_schema`), never at module level.
+costs more than executing them. Clients choose the texts, so both caches are bounded LRUs that
+skip texts over :data:`MAX_CACHED_QUERY` characters (a parsed document takes about 100 bytes per
+character: ~46 KiB for the customer card, ~2 MiB at the 5,000-token limit). They live per
+schema (built in :func:`schema.build.build_schema`), never at module level.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -17,7 +20,9 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-__all__ = ["ValidDocuments", "parser_cache_factory"]
+__all__ = ["MAX_CACHED_QUERY", "ValidDocuments", "parser_cache_factory"]
+
+MAX_CACHED_QUERY = 5_000  # characters; longer texts are parsed and validated every time
 
 
 def parser_cache_factory(maxsize: int) -> Callable[[], SchemaExtension]:
@@ -31,11 +36,11 @@ def parser_cache_factory(maxsize: int) -> Callable[[], SchemaExtension]:
     class DocumentCache(SchemaExtension):
         def on_parse(self) -> Iterator[None]:
             ec = self.execution_context
-            if ec.query is not None and ec.graphql_document is None:
-                try:
-                    ec.graphql_document = cached_parse(ec.query, **ec.parse_options)
-                except Exception:  # noqa: BLE001 - reported by strawberry's own parse
-                    pass
+            query = ec.query
+            if query is not None and ec.graphql_document is None and len(query) <= MAX_CACHED_QUERY:
+                # a failure is left for strawberry's own parse to report
+                with contextlib.suppress(Exception):
+                    ec.graphql_document = cached_parse(query, **ec.parse_options)
             yield
 
     return DocumentCache
@@ -61,7 +66,8 @@ class ValidDocuments:
     ) -> list[GraphQLError]:
         """Strawberry's validation of ``document`` (parsed from ``query``), or ``[]`` at once
         when the same text passed with the same rules before."""
-        key: Any = (schema, query, tuple(rules)) if query is not None else None
+        cacheable = query is not None and len(query) <= MAX_CACHED_QUERY
+        key: Any = (schema, query, tuple(rules)) if cacheable else None
         if key is not None:
             with self._lock:
                 if key in self._keys:

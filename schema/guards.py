@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, ValidationRule
+from graphql import ASTValidationRule, FieldNode, GraphQLError, ValidationRule
 from strawberry.extensions import SchemaExtension
 
 from graph_api.config import Role, Settings
@@ -69,7 +69,7 @@ def _pii_rule(role: Role) -> type[ValidationRule]:
 
 
 def guard_factory(
-    settings: Settings, limit_rules: Sequence[type[ValidationRule]] = ()
+    settings: Settings, limit_rules: Sequence[type[ASTValidationRule]] = ()
 ) -> type[SchemaExtension]:
     """The guard of one schema; ``limit_rules`` (depth, aliases) are built once by the caller."""
     limits = tuple(limit_rules)
@@ -78,7 +78,7 @@ def guard_factory(
     class RequestGuard(SchemaExtension):
         def on_operation(self) -> Iterator[None]:
             ctx = self.execution_context.context
-            rules: list[type[ValidationRule]] = list(limits)
+            rules: list[type[ASTValidationRule]] = list(limits)
             if isinstance(ctx, GraphContext):
                 principal = ctx.principal
                 if principal.role is None:

@@ -32,6 +32,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Final
 
 import networkx as nx
@@ -46,7 +47,7 @@ from graph_api.analytics.compute import (
     compute,
     topic_focus,
 )
-from graph_api.analytics.fastpaths import k_strongest_paths
+from graph_api.analytics.fastpaths import CostAdjacency, cost_adjacency, k_strongest_paths
 from graph_api.analytics.graphs import build_engagement, build_social
 from graph_api.analytics.projection import Projection, build_projection
 from graph_api.analytics.views import (
@@ -111,6 +112,7 @@ class _SocialIndex:
     focus: dict[str, dict[str, float]]
     seed_cache: dict[tuple[int, str | None], tuple[list[str], float]] = field(default_factory=dict)
     path_cache: dict[tuple[Any, int, int], list[AdvocacyPath]] = field(default_factory=dict)
+    costs: CostAdjacency | None = None  # built on the first path query
 
 
 def _declared_members(proj: Projection) -> dict[str, list[str]]:
@@ -647,10 +649,21 @@ class AnalyticsService:
         # Up to 4 hops the up-front bounds of k_strongest_paths win (the 3-hop ball around a
         # target is small); beyond, that ball is most of the graph and the lazily advanced
         # bounds of strongest_paths are cheaper. Both give the same paths.
-        search = k_strongest_paths if max_hops <= FAST_PATHS_MAX_HOPS else strongest_paths
-        paths = await asyncio.to_thread(
-            search, index.social, sources, targets, k=k, max_hops=max_hops
-        )
+        if max_hops <= FAST_PATHS_MAX_HOPS:
+            if index.costs is None:
+                index.costs = await asyncio.to_thread(cost_adjacency, index.social)
+            paths = await asyncio.to_thread(
+                partial(k_strongest_paths, adjacency=index.costs),
+                index.social,
+                sources,
+                targets,
+                k=k,
+                max_hops=max_hops,
+            )
+        else:
+            paths = await asyncio.to_thread(
+                strongest_paths, index.social, sources, targets, k=k, max_hops=max_hops
+            )
         out: list[AdvocacyPath] = []
         for path in paths:
             hops = []
