@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 
 from graph_api.config import Settings
 from graph_api.errors import GraphApiError
+from schema.analytics import AnalyticsMutations, AnalyticsQueries
 from schema.caches import parser_cache_factory
 from schema.guards import guard_factory, metrics_factory, presenter_factory
 from schema.metrics import Metrics
@@ -49,8 +50,9 @@ QUERY_AREAS: list[type] = [
     CommunityQueries,
     ProductQueries,
     InteractionQueries,
+    AnalyticsQueries,
 ]
-MUTATION_AREAS: list[type] = [GraphMutations]
+MUTATION_AREAS: list[type] = [GraphMutations, AnalyticsMutations]
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 _PARSED_DOCUMENTS = 128  # query texts kept parsed, per schema (see schema.caches)

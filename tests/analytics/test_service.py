@@ -259,3 +259,25 @@ def test_fast_paths_equal_strongest_paths(seed: int) -> None:
         expected = strongest_paths(G, sources - targets, targets, k=k, max_hops=hops)
         got = k_strongest_paths(G, sources, targets, k=k, max_hops=hops)
         assert [(p.nodes, p.strength) for p in got] == [(p.nodes, p.strength) for p in expected]
+
+
+async def test_background_refresher_follows_the_data_version(toy_store: SqliteGraphStore) -> None:
+    """After a load, a refresh happens without anyone asking for it."""
+    service = AnalyticsService(toy_store)
+    service.start_background(interval_s=0.05)
+    try:
+        for _ in range(200):
+            if not (await service.status()).stale:
+                break
+            await asyncio.sleep(0.05)
+        first = await service.status()
+        assert not first.stale
+        await toy_store.upsert([NodeWrite(P, "p9", {"platform": "x", "handle": "new"})])
+        for _ in range(200):
+            now = await service.status()
+            if not now.stale and now.run_id != first.run_id:
+                break
+            await asyncio.sleep(0.05)
+        assert not now.stale and now.run_id != first.run_id
+    finally:
+        await service.stop()
