@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
 
+from graph_api.analytics import service_for
 from graph_api.config import Role, Settings, hash_api_key
 from graph_api.errors import ConfigError, StoreError, StoreUnavailable
 from graph_api.store import GraphStore, create_store
@@ -132,10 +133,15 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         holder["store"] = current
         level, line = _auth_line(settings)
         log.log(level, line)
+        analytics = service_for(current)
+        if settings.auto_refresh:
+            # refresh analytics whenever the data version moved (after loads, mutations)
+            analytics.start_background()
         _freeze_startup_heap()
         try:
             yield
         finally:
+            await analytics.stop()
             if owned:
                 await current.close()
                 holder.pop("store", None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -44,6 +44,9 @@ from schema.types.common import (
     field,
     ts,
 )
+
+if TYPE_CHECKING:
+    from schema.analytics import Advocacy, DetectedCommunity, InfluenceScore
 
 __all__ = [
     "Actor",
@@ -155,6 +158,28 @@ class Customer(Node, Scored):
     @field(description="Personal data: marketer or admin role only.")
     def phone(self, info: Info[Any, Any]) -> str | None:
         return _pii(info, self.record, "phone")
+
+    @field(description="Influence (0-100 percentile) and its components; null before a refresh.")
+    def influence(
+        self,
+    ) -> Annotated[InfluenceScore, strawberry.lazy("schema.analytics")] | None:
+        from schema.analytics import influence_of
+
+        return influence_of(self.record)
+
+    @field(description="The community detected around this node's profiles; null if none.")
+    async def community(
+        self, info: Info[Any, Any]
+    ) -> Annotated[DetectedCommunity, strawberry.lazy("schema.analytics")] | None:
+        from schema.analytics import community_of
+
+        return await community_of(self.record, info)
+
+    @field(description="Advocacy (-100..100), class and the evidence; null before a refresh.")
+    def advocacy(self) -> Annotated[Advocacy, strawberry.lazy("schema.analytics")] | None:
+        from schema.analytics import advocacy_of
+
+        return advocacy_of(self.record)
 
     @field(description="Social profiles linked to the customer, with link quality.")
     async def profiles(
@@ -296,6 +321,22 @@ class Profile(Node, Scored):
     @field(description="Personal data: marketer or admin role only.")
     def phone(self, info: Info[Any, Any]) -> str | None:
         return _pii(info, self.record, "phone")
+
+    @field(description="Influence (0-100 percentile) and its components; null before a refresh.")
+    def influence(
+        self,
+    ) -> Annotated[InfluenceScore, strawberry.lazy("schema.analytics")] | None:
+        from schema.analytics import influence_of
+
+        return influence_of(self.record)
+
+    @field(description="The community detected around this node's profiles; null if none.")
+    async def community(
+        self, info: Info[Any, Any]
+    ) -> Annotated[DetectedCommunity, strawberry.lazy("schema.analytics")] | None:
+        from schema.analytics import community_of
+
+        return await community_of(self.record, info)
 
     @field(description="Customers this profile is linked to (identity resolution).")
     async def customers(

@@ -1,4 +1,4 @@
-"""Every GraphQL block of docs/api.md runs against the app and answers what it promises."""
+"""Every GraphQL block of the README runs against the app and answers what it promises."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"```graphql\n(.*?)```(?:\s*```json\n(.*?)```)?", re.S)
 
 
