@@ -154,11 +154,8 @@ def _build(size: str, root: Path) -> Dataset:
         await store.open()
         try:
             t0 = time.perf_counter()
-            # skip_invalid: the generator can emit a few duplicate referral rows with
-            # different values (reported to the lead); they must not block the quality tests.
-            await load_path(
-                store, data, skip_invalid=True, progress=False, rejects_dir=root / "rejects"
-            )
+            # strict: the generated set must load without a single rejected row
+            await load_path(store, data, progress=False)
             loaded = time.perf_counter() - t0
             report = await AnalyticsService(store).refresh()
             return report, loaded
