@@ -3,7 +3,9 @@
 Layout (schema version in ``PRAGMA user_version``, migrations in :data:`MIGRATIONS`):
 
 * ``nodes(nid, label, id, props, scores)``: props and scores as canonical JSON text;
-  ``UNIQUE(label, id)``; expression indexes on the JSON fields that lookups and orderings use.
+  ``UNIQUE(label, id)``; ``(label, field, id)`` indexes serve the common orderings (newest
+  interactions, top influence and advocacy) without a sort; partial per-label indexes serve
+  lookups by e-mail, phone and handle and cost nothing on inserts of other labels.
 * ``edges(eid, type, src, dst, props)``: ``src``/``dst`` reference ``nodes.nid`` with
   ``ON DELETE CASCADE``; ``UNIQUE(src, type, dst)`` serves outgoing hops, ``(dst, type, src)``
   incoming ones.
@@ -88,12 +90,17 @@ MIGRATIONS: Final[list[str]] = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta (key, value) VALUES ('data_version', 0);
     CREATE TABLE documents (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE INDEX nodes_occurred ON nodes (label, json_extract(props, '$.occurredAt'));
-    CREATE INDEX nodes_email ON nodes (label, json_extract(props, '$.email'));
-    CREATE INDEX nodes_phone ON nodes (label, json_extract(props, '$.phone'));
-    CREATE INDEX nodes_handle ON nodes (label, json_extract(props, '$.handle'));
-    CREATE INDEX nodes_influence ON nodes (label, json_extract(scores, '$.influence'));
-    CREATE INDEX nodes_advocacy ON nodes (label, json_extract(scores, '$.advocacy'));
+    CREATE INDEX nodes_occurred ON nodes (label, json_extract(props, '$.occurredAt'), id);
+    CREATE INDEX nodes_influence ON nodes (label, json_extract(scores, '$.influence'), id);
+    CREATE INDEX nodes_advocacy ON nodes (label, json_extract(scores, '$.advocacy'), id);
+    CREATE INDEX nodes_customer_email ON nodes (json_extract(props, '$.email'))
+        WHERE label = 'Customer';
+    CREATE INDEX nodes_customer_phone ON nodes (json_extract(props, '$.phone'))
+        WHERE label = 'Customer';
+    CREATE INDEX nodes_profile_email ON nodes (json_extract(props, '$.email'))
+        WHERE label = 'Profile';
+    CREATE INDEX nodes_profile_handle ON nodes (json_extract(props, '$.handle'))
+        WHERE label = 'Profile';
     """,
 ]
 
@@ -146,8 +153,9 @@ class _Window(Window[T]):
 
     def order_sql(self) -> str:
         d = "DESC" if self.scan_desc else "ASC"
-        nulls = "DESC" if self.backward else "ASC"  # nulls last in the user's order
-        return f"({self.key} IS NULL) {nulls}, {self.key} {d}, {self.id} {d}"
+        nulls = "FIRST" if self.backward else "LAST"  # nulls last in the user's order
+        # written so that an index on (key, id) serves the order without a sort
+        return f"{self.key} {d} NULLS {nulls}, {self.id} {d}"
 
     def _bound(self, cursor: str, scan_desc: bool, args: list[Any], nulls_after: bool) -> str:
         key, node_id = decode_cursor(cursor, self.order, self.desc)
@@ -607,10 +615,13 @@ class SqliteGraphStore(GraphStore):
         window = _Window[Node](query, page, "n")
 
         def run(conn: sqlite3.Connection) -> Page[Node]:
-            fargs: list[Any] = [NodeLabel(label).value]
-            # with a related filter, start from those edges, not from every node of the label
-            # (unary + keeps SQLite from choosing a label index to scan)
-            label_sql = "+n.label = ?" if query.related else "n.label = ?"
+            fargs: list[Any] = []
+            # The label is a literal (a NodeLabel value: a closed set of plain words), so that
+            # SQLite may use the partial per-label indexes. With a related filter, start from
+            # those edges rather than every node of the label (unary + keeps the label's
+            # indexes out of the plan).
+            literal = f"'{NodeLabel(label).value}'"
+            label_sql = f"+n.label = {literal}" if query.related else f"n.label = {literal}"
             filters = [label_sql, *self._filters(conn, query, "n", fargs)]
             where = " AND ".join(filters)
             total = conn.execute(f"SELECT count(*) FROM nodes n WHERE {where}", fargs).fetchone()[0]
