@@ -28,6 +28,7 @@ from algorithms.communities import (
     normalized_mutual_information,
     partition_labels,
 )
+from algorithms.indexed_paths import CostAdjacency, cost_adjacency, k_strongest_paths
 from algorithms.influence import (
     DEFAULT_KIND_WEIGHTS,
     CascadeStats,
@@ -52,6 +53,7 @@ __all__ = [
     "CascadeAlert",
     "CascadeStats",
     "CommunityProfile",
+    "CostAdjacency",
     "InfluenceScore",
     "InfluenceWeights",
     "NegativeAlert",
@@ -63,12 +65,14 @@ __all__ = [
     "campaign_seeds",
     "cascade_influence",
     "community_profiles",
+    "cost_adjacency",
     "decay_weight",
     "detect_communities",
     "engagement_graph",
     "engagement_influence",
     "expected_spread",
     "influence_scores",
+    "k_strongest_paths",
     "negative_by_influential",
     "negative_cascades",
     "normalized_mutual_information",

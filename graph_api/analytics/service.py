@@ -37,6 +37,7 @@ from typing import Any, Final
 
 import networkx as nx
 
+from algorithms.indexed_paths import CostAdjacency, cost_adjacency, k_strongest_paths
 from algorithms.paths import strongest_paths
 from algorithms.seeds import campaign_seeds, spread_graph
 from graph_api.analytics.compute import (
@@ -47,7 +48,6 @@ from graph_api.analytics.compute import (
     compute,
     topic_focus,
 )
-from graph_api.analytics.fastpaths import CostAdjacency, cost_adjacency, k_strongest_paths
 from graph_api.analytics.graphs import build_engagement, build_social
 from graph_api.analytics.projection import Projection, build_projection
 from graph_api.analytics.views import (

@@ -11,6 +11,7 @@ MODULES = [
     "algorithms.advocacy",
     "algorithms.cascades",
     "algorithms.communities",
+    "algorithms.indexed_paths",
     "algorithms.influence",
     "algorithms.paths",
     "algorithms.seeds",

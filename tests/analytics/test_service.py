@@ -244,8 +244,8 @@ def test_fast_paths_equal_strongest_paths(seed: int) -> None:
     """The query-time search gives exactly the paths of algorithms.paths.strongest_paths."""
     import random
 
+    from algorithms.indexed_paths import k_strongest_paths
     from algorithms.paths import strongest_paths
-    from graph_api.analytics.fastpaths import k_strongest_paths
 
     rng = random.Random(seed)
     G = nx.gnm_random_graph(60, 240, seed=seed)

@@ -1,4 +1,4 @@
-"""k strongest hop-limited paths for query time: the same answers as
+"""k strongest hop-limited paths with up-front bounds: the same answers as
 :func:`algorithms.paths.strongest_paths`, faster when there are many sources.
 
 Why a second implementation: ``strongest_paths`` advances its backward bound lazily, so with a
