@@ -91,6 +91,15 @@ def k_strongest_paths(
     ------
     ValueError
         If `k` or `max_hops` < 1, or `G` is directed or a multigraph.
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_edge("ann", "bo", strength=0.9, rel="FOLLOWS")
+    >>> G.add_edge("bo", "cy", strength=0.5, rel="FOLLOWS")
+    >>> G.add_edge("ann", "cy", strength=0.4, rel="MENTIONS")
+    >>> [(p.nodes, round(p.strength, 2)) for p in k_strongest_paths(G, ["ann"], ["cy"], k=2)]
+    [(('ann', 'bo', 'cy'), 0.45), (('ann', 'cy'), 0.4)]
     """
     if k < 1 or max_hops < 1:
         raise ValueError("k and max_hops must be >= 1")
