@@ -466,3 +466,86 @@ async def test_interaction_record_round_trip(store: GraphStore) -> None:
     )
     got = (await store.get_nodes(I, ["x1"]))["x1"]
     assert Interaction(id=got.id, **got.props) == rec
+
+
+# -- edge cases both adapters must agree on -------------------------------------------------
+
+
+async def test_score_maps_round_trip_and_none_removes(store: GraphStore) -> None:
+    await small_graph(store)
+    evidence = {"praise": 2, "items": ["i1", "i2"]}
+    await store.write_scores(C, {"c1": {"advocacy": 40.0, "advocacyEvidence": evidence}})
+    assert (await store.get_nodes(C, ["c1"]))["c1"].scores["advocacyEvidence"] == evidence
+    await store.write_scores(C, {"c1": {"advocacyEvidence": None}})
+    assert (await store.get_nodes(C, ["c1"]))["c1"].scores == {"advocacy": 40.0}
+
+
+async def test_same_id_under_two_labels_are_two_nodes(store: GraphStore) -> None:
+    await store.upsert(
+        [
+            cust("x", name="Customer x"),
+            NodeWrite(P, "x", {"platform": "x", "handle": "x"}),
+            NodeWrite(
+                I,
+                "i",
+                {
+                    "kind": "post",
+                    "channel": "x",
+                    "sentiment": 0.0,
+                    "occurredAt": "2024-01-01T00:00:00.000000Z",
+                },
+            ),
+        ],
+        [
+            EdgeWrite(RelType.PERFORMED, ref(C, "x"), ref(I, "i")),
+            EdgeWrite(RelType.PERFORMED, ref(P, "x"), ref(I, "i")),
+        ],
+    )
+    pages = await store.neighbours([ref(I, "i")], RelType.PERFORMED, Direction.IN)
+    assert {h.node.ref for h in pages[ref(I, "i")].items} == {ref(C, "x"), ref(P, "x")}
+    only_profile = NodeQuery(related=(Related(RelType.PERFORMED, Direction.IN, (ref(P, "x"),)),))
+    assert await ids_of(store, I, only_profile) == ["i"]
+    members = [e async for b in store.stream_edges(RelType.PERFORMED) for e in b]
+    assert {e.src for e in members} == {ref(C, "x"), ref(P, "x")}
+
+
+async def test_erasure_counts_relationships(store: GraphStore) -> None:
+    await small_graph(store)
+    before = sum([await store.count_edges(t) for t in RelType])
+    report = await store.erase_customer("c1")
+    after = sum([await store.count_edges(t) for t in RelType])
+    assert report.relationships_deleted == before - after > 0
+
+
+async def test_duplicates_within_one_call(store: GraphStore) -> None:
+    await small_graph(store)
+    edge = EdgeWrite(RelType.FOLLOWS, ref(P, "p3"), ref(P, "p1"))
+    assert await store.delete_edges([edge, edge]) == 1
+    result = await store.upsert([cust("n1", name="A"), cust("n1", name="A")])
+    assert result.nodes[C].total == 2 and result.nodes[C].inserted == 1
+
+
+async def test_large_batch_in_one_call(store: GraphStore) -> None:
+    nodes = [cust(f"c{k:05d}", name=f"N{k}") for k in range(6_000)]
+    edges = [
+        EdgeWrite(RelType.REFERRED, ref(C, f"c{k:05d}"), ref(C, f"c{k + 1:05d}"))
+        for k in range(5_999)
+    ]
+    result = await store.upsert(nodes, edges)
+    assert result.nodes[C].inserted == 6_000
+    assert result.edges[RelType.REFERRED].inserted == 5_999
+    again = await store.upsert(nodes, edges)
+    assert not again.changed and again.data_version == result.data_version
+
+
+async def test_stream_edges_with_two_source_labels(store: GraphStore) -> None:
+    await small_graph(store)
+    edges = [e async for b in store.stream_edges(RelType.MEMBER_OF, batch_size=2) for e in b]
+    assert {e.src.label for e in edges} == {C, P} and len(edges) == 5
+    assert any(e.props == {"role": "admin"} for e in edges)
+
+
+async def test_field_with_newline_is_refused(store: GraphStore) -> None:
+    await small_graph(store)
+    with pytest.raises(InvalidInput):
+        await store.list_nodes(C, NodeQuery((Condition("segment\n", Op.EQ, "gold"),)))
