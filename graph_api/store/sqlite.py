@@ -181,6 +181,34 @@ class _Window(Window[T]):
         return clauses
 
 
+_UPSERT_NODE: Final = (
+    "INSERT INTO nodes (label, id, props) VALUES (?, ?, ?) ON CONFLICT (label, id) "
+    "DO UPDATE SET props = excluded.props WHERE nodes.props IS NOT excluded.props"
+)
+_UPSERT_EDGE: Final = (
+    "INSERT INTO edges (type, src, dst, props) VALUES (?, ?, ?, ?) ON CONFLICT (src, type, dst) "
+    "DO UPDATE SET props = excluded.props WHERE edges.props IS NOT excluded.props"
+)
+
+
+def _merge(
+    conn: sqlite3.Connection, table: str, key: str, sql: str, rows: list[tuple[Any, ...]]
+) -> tuple[int, int]:
+    """Upsert rows in one pass; returns (inserted, updated), unchanged rows being skipped.
+
+    Properties are canonical JSON, so equal text means equal properties and the conflict
+    clause leaves such rows alone. New rows get rowids above the table's largest (SQLite's
+    rule without AUTOINCREMENT), which is how they are told apart from updated ones.
+    ``table`` and ``key`` are fixed names from this module.
+    """
+    top = conn.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
+    before = conn.total_changes
+    conn.executemany(sql, rows)
+    changed = conn.total_changes - before
+    inserted = conn.execute(f"SELECT count(*) FROM {table} WHERE {key} > ?", (top,)).fetchone()[0]
+    return inserted, changed - inserted
+
+
 def _node(row: sqlite3.Row | tuple[Any, ...]) -> Node:
     label, node_id, props, scores = row[0], row[1], row[2], row[3]
     return Node(NodeLabel(label), node_id, json.loads(props), json.loads(scores))
@@ -392,25 +420,17 @@ class SqliteGraphStore(GraphStore):
                 by_label[NodeLabel(n.label)][n.id] = canonical_json(n.props)
             for label, wanted in by_label.items():
                 counts = result.nodes.setdefault(label, WriteCounts())
-                existing = dict(
-                    conn.execute(
-                        "SELECT n.id, n.props FROM json_each(?) j CROSS JOIN nodes n "
-                        "ON n.label = ? AND n.id = j.value",
-                        (json.dumps(list(wanted)), label.value),
-                    ).fetchall()
+                inserted, updated = _merge(
+                    conn,
+                    "nodes",
+                    "nid",
+                    _UPSERT_NODE,
+                    [(label.value, i, p) for i, p in wanted.items()],
                 )
-                inserts = [(label.value, i, p) for i, p in wanted.items() if i not in existing]
-                updates = [
-                    (p, label.value, i)
-                    for i, p in wanted.items()
-                    if i in existing and existing[i] != p
-                ]
-                conn.executemany("INSERT INTO nodes (label, id, props) VALUES (?, ?, ?)", inserts)
-                conn.executemany("UPDATE nodes SET props = ? WHERE label = ? AND id = ?", updates)
                 duplicates = sum(1 for n in nodes if n.label == label) - len(wanted)
-                counts.inserted += len(inserts)
-                counts.updated += len(updates)
-                counts.unchanged += len(wanted) - len(inserts) - len(updates) + duplicates
+                counts.inserted += inserted
+                counts.updated += updated
+                counts.unchanged += len(wanted) - inserted - updated + duplicates
             if edges:
                 self._upsert_edges(conn, edges, result)
             if result.changed:
@@ -444,33 +464,16 @@ class SqliteGraphStore(GraphStore):
             sent[rel] += 1
         for rel, wanted in by_type.items():
             counts = result.edges.setdefault(rel, WriteCounts())
-            pairs = json.dumps([list(k) for k in wanted])
-            existing = {
-                (s, d): p
-                for s, d, p in conn.execute(
-                    "SELECT e.src, e.dst, e.props FROM json_each(?) j CROSS JOIN edges e "
-                    "ON e.src = json_extract(j.value, '$[0]') AND e.type = ? "
-                    "AND e.dst = json_extract(j.value, '$[1]')",
-                    (pairs, rel.value),
-                )
-            }
-            inserts = [
-                (rel.value, s, d, p) for (s, d), p in wanted.items() if (s, d) not in existing
-            ]
-            updates = [
-                (p, s, rel.value, d)
-                for (s, d), p in wanted.items()
-                if (s, d) in existing and existing[(s, d)] != p
-            ]
-            conn.executemany(
-                "INSERT INTO edges (type, src, dst, props) VALUES (?, ?, ?, ?)", inserts
+            inserted, updated = _merge(
+                conn,
+                "edges",
+                "eid",
+                _UPSERT_EDGE,
+                [(rel.value, s, d, p) for (s, d), p in wanted.items()],
             )
-            conn.executemany(
-                "UPDATE edges SET props = ? WHERE src = ? AND type = ? AND dst = ?", updates
-            )
-            counts.inserted += len(inserts)
-            counts.updated += len(updates)
-            counts.unchanged += sent[rel] - len(inserts) - len(updates)
+            counts.inserted += inserted
+            counts.updated += updated
+            counts.unchanged += sent[rel] - inserted - updated
 
     async def delete_edges(self, edges: Sequence[EdgeWrite]) -> int:
         def run(conn: sqlite3.Connection) -> int:
