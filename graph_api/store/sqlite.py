@@ -27,8 +27,9 @@ import json
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -209,6 +210,18 @@ def _merge(
     return inserted, changed - inserted
 
 
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken at once (IMMEDIATE) so it never fails half way for a lock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def _node(row: sqlite3.Row | tuple[Any, ...]) -> Node:
     label, node_id, props, scores = row[0], row[1], row[2], row[3]
     return Node(NodeLabel(label), node_id, json.loads(props), json.loads(scores))
@@ -346,16 +359,11 @@ class SqliteGraphStore(GraphStore):
                 f"({len(MIGRATIONS)}); upgrade graph-api"
             )
         for version in range(current, len(MIGRATIONS)):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(conn):
                 for statement in MIGRATIONS[version].split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1:d}")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
 
     async def close(self) -> None:
         writer, self._writer = self._writer, None
@@ -411,8 +419,7 @@ class SqliteGraphStore(GraphStore):
         self, conn: sqlite3.Connection, nodes: Sequence[NodeWrite], edges: Sequence[EdgeWrite]
     ) -> UpsertResult:
         result = UpsertResult()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(conn):
             by_label: dict[NodeLabel, dict[str, str]] = defaultdict(dict)
             for n in nodes:
                 if not n.id:
@@ -438,10 +445,6 @@ class SqliteGraphStore(GraphStore):
             result.data_version = conn.execute(
                 "SELECT value FROM meta WHERE key = 'data_version'"
             ).fetchone()[0]
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return result
 
     def _upsert_edges(
@@ -477,8 +480,7 @@ class SqliteGraphStore(GraphStore):
 
     async def delete_edges(self, edges: Sequence[EdgeWrite]) -> int:
         def run(conn: sqlite3.Connection) -> int:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(conn):
                 nids = self._nids(conn, {e.src for e in edges} | {e.dst for e in edges})
                 rows = [
                     (nids[e.src], RelType(e.type).value, nids[e.dst])
@@ -490,10 +492,6 @@ class SqliteGraphStore(GraphStore):
                 deleted = conn.total_changes - before
                 if deleted:
                     conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             return deleted
 
         async with self._write_lock:
@@ -501,8 +499,7 @@ class SqliteGraphStore(GraphStore):
 
     async def erase_customer(self, customer_id: str) -> ErasureReport:
         def run(conn: sqlite3.Connection) -> ErasureReport:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(conn):
                 row = conn.execute(
                     "SELECT nid FROM nodes WHERE label = ? AND id = ?",
                     (NodeLabel.CUSTOMER.value, customer_id),
@@ -540,10 +537,6 @@ class SqliteGraphStore(GraphStore):
                 version = conn.execute(
                     "SELECT value FROM meta WHERE key = 'data_version'"
                 ).fetchone()[0]
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             counts = {NodeLabel.CUSTOMER: 1}
             if profiles:
                 counts[NodeLabel.PROFILE] = len(profiles)
@@ -560,8 +553,7 @@ class SqliteGraphStore(GraphStore):
         rows = [(canonical_json(s), NodeLabel(label).value, i) for i, s in scores.items()]
 
         def run(conn: sqlite3.Connection) -> int:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(conn):
                 if replace:
                     conn.execute("UPDATE nodes SET scores = '{}' WHERE label = ?", (label.value,))
                 before = conn.total_changes
@@ -570,10 +562,6 @@ class SqliteGraphStore(GraphStore):
                     rows,
                 )
                 written = conn.total_changes - before
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             return written
 
         async with self._write_lock:
