@@ -285,6 +285,66 @@ def test_reach_is_reported_but_is_not_influence_and_inflated_is_flagged() -> Non
     assert not quiet["loud"].inflated
 
 
+def test_inflated_compares_influence_per_log_reach() -> None:
+    # Four accounts of 100 followers and one big one; the top 20% by reach is the big one alone
+    # (quantile 0.8 of [100, 100, 100, 100, reach] lies between 100 and its reach).
+    engagement = {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4, "big": 0.35}
+    small = {"a": 100, "b": 100, "c": 100, "d": 100}
+    scores = influence_scores(
+        small | {"big": 1_000_000}, engagement, {}, inflated_reach_quantile=0.8
+    )
+    # composite = 0.5 * engagement / 0.4: a 0.125, b 0.25, c 0.375, d 0.5, big 0.4375, so big is
+    # second of five, above the median composite (0.25): the old rule would not flag it.
+    assert scores["big"].composite == pytest.approx(0.4375)
+    assert scores["big"].rank == 2
+    # rate = composite / log(1 + reach): a 0.125 / log(101) = 0.0271, big 0.4375 / log(1000001)
+    # = 0.0317, b 0.0542, c 0.0813, d 0.1083; the median is b's, 0.25 / log(101). Big must earn
+    # 0.25 * log(1000001) / log(101) = 0.748... for a million followers, and earns 0.4375.
+    assert 0.25 * math.log1p(1_000_000) / math.log1p(100) == pytest.approx(0.74838, abs=1e-5)
+    assert scores["big"].inflated
+    assert "inflated" in scores["big"].explanation
+    # Low rates with a small audience are not flagged (a's 0.125 / log(101) is below the cut).
+    assert not any(scores[x].inflated for x in "abcd")
+    # The same engagement with 1,000 followers: big's rate 0.4375 / log(1001) = 0.0633 lies
+    # between b's and c's, so it is the median itself and big is not below it: it engages as its
+    # audience should (b's rate would ask only 0.25 * log(1001) / log(101) = 0.374).
+    modest = influence_scores(small | {"big": 1_000}, engagement, {}, inflated_reach_quantile=0.8)
+    assert 0.4375 / math.log1p(1_000) == pytest.approx(0.06333, abs=1e-5)
+    assert not any(s.inflated for s in modest.values())
+
+
+def test_inflated_with_equal_reach_is_below_the_median_composite() -> None:
+    # With one audience size log(1 + reach) is common to all, so the rule reduces to composite
+    # below the median composite: composites 0.125, 0.25, 0.375, 0.5, median 0.3125.
+    reach = {x: 50 for x in "abcd"}
+    scores = influence_scores(reach, {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4}, {})
+    assert [scores[x].inflated for x in "abcd"] == [True, True, False, False]
+    # A stricter influence quantile: the cut is quantile 0.25 of the rates, b's composite rate,
+    # and only a is strictly below it.
+    strict = influence_scores(
+        reach, {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4}, {}, inflated_influence_quantile=1 / 3
+    )
+    assert [strict[x].inflated for x in "abcd"] == [True, False, False, False]
+
+
+def test_inflated_rate_ignores_actors_without_reach() -> None:
+    # a, b, c with reach 10, 100, 1000 and composites 0.5 * (0.1, 0.2, 0.4) / 0.4, plus five
+    # silent actors without followers. Quantile 0.9 of the eight reaches is 100 + 0.3 * 900 =
+    # 370: c alone has a big audience. Rates 0.125 / log(11) = 0.0521, 0.25 / log(101) = 0.0542,
+    # 0.5 / log(1001) = 0.0724; median 0.0542 (b's). c needs 0.0542 * log(1001) = 0.374 and has
+    # 0.5: not inflated.
+    reach = {"a": 10, "b": 100, "c": 1_000} | {f"z{i}": 0 for i in range(5)}
+    engagement = {"a": 0.1, "b": 0.2, "c": 0.4}
+    scores = influence_scores(reach, engagement, {}, inflated_reach_quantile=0.9)
+    assert not any(s.inflated for s in scores.values())
+    # With a reach of 10**9 c's rate is 0.5 / log(1e9 + 1) = 0.0241, the median is a's 0.0521,
+    # and c needs 0.0521 * log(1e9 + 1) = 1.08 > 0.5: inflated. The silent actors do not enter
+    # the rates; counted as rate 0 they would make the median 0 and c would pass.
+    big = influence_scores(reach | {"c": 10**9}, engagement, {}, inflated_reach_quantile=0.9)
+    assert big["c"].inflated
+    assert not any(big[x].inflated for x in big if x != "c")
+
+
 def test_high_reach_with_high_influence_is_not_inflated() -> None:
     reach = {"star": 500_000, "a": 10, "b": 20, "c": 30}
     engagement = {"star": 0.7, "a": 0.1, "b": 0.1, "c": 0.1}

@@ -6,6 +6,9 @@ Thresholds and why:
   a community), and no detected community is disconnected;
 * influence (medium set): >= 80% of the top 50 are planted real influencers and none is a planted
   inflated profile; the top 50 by declared followers is printed beside it for contrast;
+* inflated flag (medium set): recall >= 0.8 and precision >= 0.5 against the planted inflated
+  profiles, and no planted real influencer flagged (big audience, little engagement for its
+  size; the planted inflated profiles draw a little engagement, see ``influence_scores``);
 * campaign seeds (medium set): the expected spread of the k=20 seeds is at least that of the
   top 20 by followers and of the top 20 by degree (independent cascade, 1000 simulations,
   common random numbers);
@@ -204,6 +207,17 @@ async def test_medium_quality(medium_set: Dataset) -> None:
         f"(planted: {len(real)} real, {len(inflated)} inflated)"
     )
     assert top_real >= 40 and top_inflated == 0
+
+    flagged = {n.id for n in profiles.values() if n.scores.get("inflated")}
+    caught = len(flagged & inflated)
+    precision = caught / max(1, len(flagged))
+    recall = caught / len(inflated)
+    print(
+        f"[medium] inflated flag: {len(flagged)} flagged, precision {precision:.3f}, "
+        f"recall {recall:.3f}; real influencers flagged {len(flagged & real)}"
+    )
+    assert recall >= 0.8 and precision >= 0.5
+    assert not flagged & real
 
     engagement = build_engagement(proj)
     spread = spread_graph(engagement)
