@@ -215,7 +215,16 @@ async def _serve(settings: Settings) -> None:
             lifespan="on",
             access_log=settings.debug,
         )
-        await uvicorn.Server(config).serve()
+        server = uvicorn.Server(config)
+        try:
+            await server.serve()
+        except SystemExit as exc:  # uvicorn exits when it cannot bind; say how to fix it
+            if server.started:
+                raise
+            raise ConfigError(
+                f"cannot listen on {settings.host}:{settings.port} (see the error above); "
+                "choose another port with --port or GRAPH_API_PORT"
+            ) from exc
     finally:
         await store.close()
 

@@ -136,3 +136,20 @@ def test_serve_with_unreachable_neo4j_is_one_line() -> None:
 def test_settings_forbid_unknown_fields() -> None:
     with pytest.raises(ValueError):
         Settings(nonsense=1)  # type: ignore[call-arg]
+
+
+def test_serve_on_a_busy_port_says_how_to_fix(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(
+            "serve",
+            "--port",
+            str(port),
+            env={"GRAPH_API_SQLITE_PATH": str(tmp_path / "g.db"), "GRAPH_API_AUTO_REFRESH": "0"},
+        )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
