@@ -63,6 +63,24 @@ async def _by_id(info: Info[Any, Any], value: str, label: NodeLabel) -> Any:
     return to_type(node)
 
 
+async def _list(
+    info: Info[Any, Any],
+    label: NodeLabel,
+    connection: Any,
+    make_edge: Any,
+    filter: Any | None,
+    order_by: Any | None,
+    page: tuple[int | None, str | None, int | None, str | None],
+    **defaults: Any,
+) -> Any:
+    """One top-level listing: page limits, filter and order turned into a store query."""
+    ctx = get_context(info)
+    window = ctx.page_request(*page)
+    query = build_query(filter, order_by, ctx.role, **defaults)
+    result = await ctx.loaders.list_nodes(label, query, window)
+    return build_connection(connection, result, make_edge)
+
+
 @strawberry.type
 class NodeQueries:
     @field(description="Any node by its global id (Relay); null when it is gone.")
@@ -108,11 +126,16 @@ class CustomerQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> CustomerConnection:
-        ctx = get_context(info)
-        window = ctx.page_request(first, after, last, before)
-        query = build_query(filter, order_by, ctx.role)
-        page = await ctx.loaders.list_nodes(NodeLabel.CUSTOMER, query, window)
-        return build_connection(CustomerConnection, page, CustomerEdge.from_node)
+        result: CustomerConnection = await _list(
+            info,
+            NodeLabel.CUSTOMER,
+            CustomerConnection,
+            CustomerEdge.from_node,
+            filter,
+            order_by,
+            (first, after, last, before),
+        )
+        return result
 
 
 @strawberry.type
@@ -133,11 +156,16 @@ class ProfileQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> ProfileConnection:
-        ctx = get_context(info)
-        window = ctx.page_request(first, after, last, before)
-        query = build_query(filter, order_by, ctx.role)
-        page = await ctx.loaders.list_nodes(NodeLabel.PROFILE, query, window)
-        return build_connection(ProfileConnection, page, ProfileEdge.from_node)
+        result: ProfileConnection = await _list(
+            info,
+            NodeLabel.PROFILE,
+            ProfileConnection,
+            ProfileEdge.from_node,
+            filter,
+            order_by,
+            (first, after, last, before),
+        )
+        return result
 
 
 @strawberry.type
@@ -158,11 +186,16 @@ class CommunityQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> CommunityConnection:
-        ctx = get_context(info)
-        window = ctx.page_request(first, after, last, before)
-        query = build_query(filter, order_by, ctx.role)
-        page = await ctx.loaders.list_nodes(NodeLabel.COMMUNITY, query, window)
-        return build_connection(CommunityConnection, page, CommunityEdge.from_node)
+        result: CommunityConnection = await _list(
+            info,
+            NodeLabel.COMMUNITY,
+            CommunityConnection,
+            CommunityEdge.from_node,
+            filter,
+            order_by,
+            (first, after, last, before),
+        )
+        return result
 
 
 @strawberry.type
@@ -183,11 +216,16 @@ class ProductQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> ProductConnection:
-        ctx = get_context(info)
-        window = ctx.page_request(first, after, last, before)
-        query = build_query(filter, order_by, ctx.role)
-        page = await ctx.loaders.list_nodes(NodeLabel.PRODUCT, query, window)
-        return build_connection(ProductConnection, page, ProductEdge.from_node)
+        result: ProductConnection = await _list(
+            info,
+            NodeLabel.PRODUCT,
+            ProductConnection,
+            ProductEdge.from_node,
+            filter,
+            order_by,
+            (first, after, last, before),
+        )
+        return result
 
 
 @strawberry.type
@@ -208,10 +246,15 @@ class InteractionQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> InteractionConnection:
-        ctx = get_context(info)
-        window = ctx.page_request(first, after, last, before)
-        query = build_query(
-            filter, order_by, ctx.role, default_order="occurredAt", default_descending=True
+        result: InteractionConnection = await _list(
+            info,
+            NodeLabel.INTERACTION,
+            InteractionConnection,
+            InteractionEdge.from_node,
+            filter,
+            order_by,
+            (first, after, last, before),
+            default_order="occurredAt",
+            default_descending=True,
         )
-        page = await ctx.loaders.list_nodes(NodeLabel.INTERACTION, query, window)
-        return build_connection(InteractionConnection, page, InteractionEdge.from_node)
+        return result
