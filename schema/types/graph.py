@@ -660,11 +660,21 @@ def to_type(node: StoreNode) -> Any:
 # --- plain connections -------------------------------------------------------------------------
 
 
-@strawberry.type
-class CustomerEdge(Edge[Customer]):
+class _PlainEdge:
+    """Edges that carry only their node: built from a store node or from a hop's far end."""
+
     @classmethod
-    def from_node(cls, cursor: str, node: StoreNode) -> CustomerEdge:
-        return cls(cursor=cursor, node=Customer.from_node(node))
+    def from_node(cls, cursor: str, node: StoreNode) -> Any:
+        return cls(cursor=cursor, node=to_type(node))  # type: ignore[call-arg]
+
+    @classmethod
+    def from_hop(cls, cursor: str, hop: Hop) -> Any:
+        return cls.from_node(cursor, hop.node)
+
+
+@strawberry.type
+class CustomerEdge(_PlainEdge, Edge[Customer]):
+    pass
 
 
 @strawberry.type
@@ -673,14 +683,8 @@ class CustomerConnection(Connection[Customer, CustomerEdge]):
 
 
 @strawberry.type
-class ProfileEdge(Edge[Profile]):
-    @classmethod
-    def from_node(cls, cursor: str, node: StoreNode) -> ProfileEdge:
-        return cls(cursor=cursor, node=Profile.from_node(node))
-
-    @classmethod
-    def from_hop(cls, cursor: str, hop: Hop) -> ProfileEdge:
-        return cls.from_node(cursor, hop.node)
+class ProfileEdge(_PlainEdge, Edge[Profile]):
+    pass
 
 
 @strawberry.type
@@ -689,10 +693,8 @@ class ProfileConnection(Connection[Profile, ProfileEdge]):
 
 
 @strawberry.type
-class CommunityEdge(Edge[Community]):
-    @classmethod
-    def from_node(cls, cursor: str, node: StoreNode) -> CommunityEdge:
-        return cls(cursor=cursor, node=Community.from_node(node))
+class CommunityEdge(_PlainEdge, Edge[Community]):
+    pass
 
 
 @strawberry.type
@@ -701,14 +703,8 @@ class CommunityConnection(Connection[Community, CommunityEdge]):
 
 
 @strawberry.type
-class ProductEdge(Edge[Product]):
-    @classmethod
-    def from_node(cls, cursor: str, node: StoreNode) -> ProductEdge:
-        return cls(cursor=cursor, node=Product.from_node(node))
-
-    @classmethod
-    def from_hop(cls, cursor: str, hop: Hop) -> ProductEdge:
-        return cls.from_node(cursor, hop.node)
+class ProductEdge(_PlainEdge, Edge[Product]):
+    pass
 
 
 @strawberry.type
@@ -717,14 +713,8 @@ class ProductConnection(Connection[Product, ProductEdge]):
 
 
 @strawberry.type
-class InteractionEdge(Edge[Interaction]):
-    @classmethod
-    def from_node(cls, cursor: str, node: StoreNode) -> InteractionEdge:
-        return cls(cursor=cursor, node=Interaction.from_node(node))
-
-    @classmethod
-    def from_hop(cls, cursor: str, hop: Hop) -> InteractionEdge:
-        return cls.from_node(cursor, hop.node)
+class InteractionEdge(_PlainEdge, Edge[Interaction]):
+    pass
 
 
 @strawberry.type
