@@ -179,6 +179,11 @@ class LoadIndex:
             pending.locs.append(loc)
         self.duplicates[loc_file(loc)] = self.duplicates.get(loc_file(loc), 0) + 1
 
+    def is_pending(self, interaction_id: str) -> bool:
+        """Whether this interaction answers one not seen yet (its fate waits for
+        :meth:`settle_pending`)."""
+        return interaction_id in self._pending
+
     def settle_pending(self) -> None:
         """Accept pending interactions whose reply chain reaches a known one; reject the rest."""
         changed = True

@@ -16,29 +16,32 @@ folder again completes it, and a load of unchanged data changes nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Protocol
 
 from graph_api.errors import InvalidInput, Problem
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import (
-    EdgeWrite,
+    EncodedEdge,
+    EncodedNode,
     GraphStore,
-    NodeRef,
-    NodeWrite,
     UpsertResult,
     WriteCounts,
 )
 from loaders.checks import LoadIndex, Loc, loc_line, make_loc
 from loaders.identity import ResolutionReport, resolve_identities
 from loaders.layout import DataFile, FileSpec, discover
-from loaders.progress import Progress, make_progress
+from loaders.progress import BarProgress, LineProgress, NoProgress, Progress, make_progress
 from loaders.readers import RawRow, RowSource, open_source
 from loaders.rejects import write_rejects
 from loaders.rows import EdgeRecord, NodeRecord, RowError, RowParser
@@ -49,6 +52,8 @@ __all__ = ["DEFAULT_BATCH_SIZE", "FileReport", "LoadReport", "load_path"]
 DEFAULT_BATCH_SIZE = 5_000
 _PERFORMED = RelType.PERFORMED.value
 _CHUNK = 2_000  # rows parsed before one round of store look-ups
+_YOUNG_GC_EVERY = 50  # chunks between two collections of the young generations
+_QUEUED_BATCHES = 4  # batches a pipelined load may validate ahead of its writer
 
 
 @dataclass(slots=True)
@@ -132,6 +137,32 @@ def _peak_rss_mib() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's automatic cyclic garbage collector for the duration of a load.
+
+    Validation allocates millions of short-lived containers while the load index grows; the
+    automatic collector then walks that index again and again (a third of the validation time
+    on the medium set). Reference counting frees nearly everything here; the few cycles (e.g.
+    the tracebacks of rejected rows) are swept by :func:`_collect_young` during the load and by
+    one full collection at the end.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+def _collect_young() -> None:
+    """Sweep cycles among objects allocated since the last sweep (cheap: survivors age out)."""
+    gc.collect(1)
+
+
 def _chunks(source: RowSource, size: int) -> Iterator[list[RawRow]]:
     chunk: list[RawRow] = []
     for row in source:
@@ -161,7 +192,7 @@ def _node_ref(spec: FileSpec, raw: RawRow) -> tuple[str, str] | None:
 
 
 def _stage_node(record: NodeRecord, line: int) -> StagedRecord:
-    return (line, record.id, record.props, record.edges)
+    return (line, record.id, record.encoded, record.edges)
 
 
 def _stage_edge(record: EdgeRecord, line: int) -> StagedRecord:
@@ -172,17 +203,103 @@ def _stage_edge(record: EdgeRecord, line: int) -> StagedRecord:
         record.src.id,
         record.dst.label.value,
         record.dst.id,
-        record.props,
+        record.encoded,
     )
 
 
-_Batch = tuple[list[NodeWrite], list[EdgeWrite]]
-_REL_TYPES: Final = {r.value: r for r in RelType}
-_LABELS: Final = {label.value: label for label in NodeLabel}
+_Batch = tuple[list[EncodedNode], list[EncodedEdge]]
+_Step = tuple[str, int]
+"""A unit of the write pass: ``("nodes" | "inline" | "edges", file index)``."""
 
 
-def _edge_write(t: str, sl: str, si: str, dl: str, di: str, props: dict[str, Any]) -> EdgeWrite:
-    return EdgeWrite(_REL_TYPES[t], NodeRef(_LABELS[sl], si), NodeRef(_LABELS[dl], di), props)
+class _Sink(Protocol):
+    """Where validation puts the records it accepts."""
+
+    def append(self, record: StagedRecord) -> None: ...
+
+    async def chunk_done(self) -> None: ...
+
+    async def file_done(self) -> None: ...
+
+
+class _ToStaging:
+    """Two passes: accepted records wait in the file's staging file for the write pass."""
+
+    def __init__(self, staging: StagingFile) -> None:
+        self.append = staging.append
+
+    async def chunk_done(self) -> None:
+        return None
+
+    async def file_done(self) -> None:
+        return None
+
+
+_WriteItem = tuple[str, int, list[Any]]
+"""For the writer of a pipelined load: ``("nodes" | "inline" | "edges", file, batch)``, or
+``("end", file, [])`` after a file's last batch."""
+
+
+class _ToWriter:
+    """Pipelined: accepted records go to the writer in batches as soon as their fate is final.
+
+    Interactions that answer one not seen yet wait in the staging file until every node file
+    is read (:meth:`LoadIndex.settle_pending`); the others, and every record of the other
+    files, are written while the rest of the load is validated. The queue is bounded, so
+    validation waits for a writer that falls behind and memory stays at a few batches.
+    """
+
+    def __init__(
+        self,
+        loader: _Loader,
+        i: int,
+        index: LoadIndex,
+        queue: asyncio.Queue[_WriteItem | None],
+    ) -> None:
+        spec = loader.files[i].spec
+        self.i = i
+        self.queue = queue
+        self.batch_size = loader.batch_size
+        self.staging = loader.staged[i]
+        self.pending = index.is_pending
+        self.label = spec.label.value if spec.label is not None else ""
+        self.interactions = spec.label is NodeLabel.INTERACTION
+        self.nodes: list[EncodedNode] = []
+        self.inline: list[EncodedEdge] = []
+        self.edges: list[EncodedEdge] = []
+
+    def append(self, record: StagedRecord) -> None:
+        if not self.label:
+            self.edges.append(record[1:])
+        elif self.interactions and self.pending(record[1]):
+            self.staging.append(record)
+        else:
+            self.nodes.append((self.label, record[1], record[2]))
+            if record[3]:
+                self.inline.extend((t, sl, si, dl, di, "{}") for t, sl, si, dl, di in record[3])
+
+    async def chunk_done(self) -> None:
+        size = self.batch_size
+        if len(self.nodes) >= size or len(self.inline) >= size or len(self.edges) >= size:
+            await self._flush()
+        else:
+            await asyncio.sleep(0)  # let the writer pick up the batch before this one
+
+    async def _flush(self) -> None:
+        if self.nodes:
+            await self.queue.put(("nodes", self.i, self.nodes))
+            self.nodes = []
+        if self.inline:
+            await self.queue.put(("inline", self.i, self.inline))
+            self.inline = []
+        if self.edges:
+            await self.queue.put(("edges", self.i, self.edges))
+            self.edges = []
+
+    async def file_done(self) -> None:
+        await self._flush()
+        if not self.interactions:
+            await self.queue.put(("end", self.i, []))
 
 
 class _Loader:
@@ -206,31 +323,61 @@ class _Loader:
         self.staged: list[StagingFile] = []
         self.header_problems: dict[int, list[RowError]] = {}
         self.index: LoadIndex | None = None
+        self.write_progress: Progress = progress
+        """Where the write pass reports; while files are validated it says nothing on a
+        terminal (one bar at a time) and its own lines otherwise."""
 
     # -- pass 1: validate --------------------------------------------------------------------
 
-    async def validate(self) -> LoadIndex:
+    async def open_index(self) -> LoadIndex:
         labels = [label for label in NodeLabel if await self.store.count_nodes(label) > 0]
-        index = LoadIndex(self.store, labels)
-        self.index = index
+        self.index = LoadIndex(self.store, labels)
+        return self.index
+
+    async def validate(
+        self,
+        index: LoadIndex,
+        ready: Callable[[_Step], Awaitable[None]],
+        sink: Callable[[int], _Sink] | None = None,
+    ) -> None:
+        """Validate every file in order; ``ready`` gets each write step once its rows' fate is
+        final: a node file after its last row, interactions (whose replies may come before
+        what they answer) once every node file is read, a relationship file after its last
+        row. Steps come in an order the store can write them in."""
+        held: list[int] = []
+
+        async def settle() -> None:
+            index.settle_pending()
+            for j in held:
+                await ready(("nodes", j))
+            for j in held:
+                await ready(("inline", j))
+
         settled = False
         for i, data_file in enumerate(self.files):
             if not data_file.spec.is_node and not settled:
-                index.settle_pending()
+                await settle()
                 settled = True
             staging = StagingFile(self.workdir / f"{i}.staged")
             self.staged.append(staging)
-            await self._validate_file(i, data_file, index, staging)
+            out = sink(i) if sink is not None else _ToStaging(staging)
+            await self._validate_file(i, data_file, index, out)
+            await out.file_done()
             staging.seal()
+            if not data_file.spec.is_node:
+                await ready(("edges", i))
+            elif data_file.spec.label is NodeLabel.INTERACTION:
+                held.append(i)
+            else:
+                await ready(("nodes", i))
         if not settled:
-            index.settle_pending()
+            await settle()
         for i, report in enumerate(self.reports):
             in_file = sum(1 for loc in index.rejected if loc >> 40 == i)
             report.rejected = in_file
-        return index
 
     async def _validate_file(
-        self, i: int, data_file: DataFile, index: LoadIndex, staging: StagingFile
+        self, i: int, data_file: DataFile, index: LoadIndex, out: _Sink
     ) -> None:
         parser = RowParser(data_file.spec)
         report = self.reports[i]
@@ -249,7 +396,9 @@ class _Loader:
             ]
             if header:
                 self.header_problems[i] = header
-            for chunk in _chunks(source, _CHUNK):
+            for n, chunk in enumerate(_chunks(source, _CHUNK), 1):
+                if n % _YOUNG_GC_EVERY == 0:
+                    _collect_young()
                 report.read += len(chunk)
                 parsed: list[tuple[int, NodeRecord | EdgeRecord | list[RowError], RawRow]] = []
                 for raw in chunk:
@@ -268,10 +417,11 @@ class _Loader:
                         index.reject(loc, result, _node_ref(spec, raw))
                     elif isinstance(result, NodeRecord):
                         if index.add_node(result, loc):
-                            staging.append(_stage_node(result, loc_line(loc)))
+                            out.append(_stage_node(result, loc_line(loc)))
                     elif index.add_edge(result, loc, columns):
-                        staging.append(_stage_edge(result, loc_line(loc)))
+                        out.append(_stage_edge(result, loc_line(loc)))
                 self.progress.update(report.read, source.bytes_read)
+                await out.chunk_done()
         self.progress.finish()
 
     def problems(self, index: LoadIndex) -> list[Problem]:
@@ -297,16 +447,85 @@ class _Loader:
 
     # -- pass 2: write ------------------------------------------------------------------------
 
-    async def write(self, rejected: dict[Loc, list[RowError]]) -> None:
-        node_files = [i for i, f in enumerate(self.files) if f.spec.is_node]
-        edge_files = [i for i, f in enumerate(self.files) if not f.spec.is_node]
-        for i in node_files:
+    async def write(self, steps: list[_Step], rejected: dict[Loc, list[RowError]]) -> None:
+        for step in steps:
+            await self.write_step(step, rejected)
+
+    async def drain(self, queue: asyncio.Queue[_WriteItem | None]) -> None:
+        """The writer of a pipelined load: upsert the batches put on ``queue``, in order,
+        until it yields None."""
+        written: dict[int, int] = {}
+        shown: dict[int, Progress] = {}  # a file reports where it started, to its end
+        n = 0
+        while (item := await queue.get()) is not None:
+            kind, i, batch = item
+            if i not in written:
+                written[i] = 0
+                shown[i] = self.write_progress
+                shown[i].start(f"write {self.files[i].name}")
+            if kind == "end":
+                shown.pop(i).finish()
+                continue
+            n += 1
+            if n % _YOUNG_GC_EVERY == 0:
+                _collect_young()
+            if kind == "nodes":
+                self._account_nodes(i, await self.store.upsert_encoded(batch, ()))
+            elif kind == "inline":
+                self._account_inline(i, await self.store.upsert_encoded((), batch))
+            else:
+                self._account_edges(i, await self.store.upsert_encoded((), batch))
+            written[i] += len(batch)
+            shown[i].update(written[i])
+
+    async def held(self, step: _Step, queue: asyncio.Queue[_WriteItem | None]) -> None:
+        """Queue what a pipelined load held back until ``step`` became final: the
+        interactions that answer one not seen when they were read (settled now)."""
+        kind, i = step
+        if kind not in ("nodes", "inline") or self.files[i].spec.label is not NodeLabel.INTERACTION:
+            return
+        label = NodeLabel.INTERACTION.value
+        rejected = self.index.rejected if self.index is not None else {}
+        batch: list[Any] = []
+        for record in self._live(i, rejected):
+            if kind == "nodes":
+                batch.append((label, record[1], record[2]))
+            else:
+                batch.extend((t, sl, si, dl, di, "{}") for t, sl, si, dl, di in record[3])
+            if len(batch) >= self.batch_size:
+                await queue.put((kind, i, batch))
+                batch = []
+        if batch:
+            await queue.put((kind, i, batch))
+        if kind == "inline":
+            await queue.put(("end", i, []))
+
+    def _account_nodes(self, i: int, result: UpsertResult) -> None:
+        label = self.files[i].spec.label
+        assert label is not None
+        self.reports[i].add(result.nodes.get(label, WriteCounts()))
+
+    def _account_inline(self, i: int, result: UpsertResult) -> None:
+        relationships = self.reports[i].relationships
+        for rel, counts in result.edges.items():
+            relationships.setdefault(rel, WriteCounts()).add(counts)
+
+    def _account_edges(self, i: int, result: UpsertResult) -> None:
+        rel = self.files[i].spec.rel
+        assert rel is not None
+        self.reports[i].add(result.edges.get(rel, WriteCounts()))
+
+    async def write_step(self, step: _Step, rejected: dict[Loc, list[RowError]]) -> None:
+        kind, i = step
+        if kind == "nodes":
             await self._write_nodes(i, rejected)
-        for i in node_files:
-            if self.files[i].spec.label is NodeLabel.INTERACTION:
-                await self._write_inline_edges(i, rejected)
-        for i in edge_files:
+        elif kind == "inline":
+            await self._write_inline_edges(i, rejected)
+        else:
             await self._write_edges(i, rejected)
+
+    def count_duplicates(self) -> None:
+        """Rows identical to an earlier row of the load count as unchanged."""
         if self.index is not None:
             for i, report in enumerate(self.reports):
                 report.unchanged += self.index.duplicates.get(i, 0)
@@ -327,23 +546,26 @@ class _Loader:
     ) -> None:
         """Upsert batches strictly one after another, preparing the next one while the store
         writes the current one (its work runs in the store's thread)."""
-        self.progress.start(name)
+        progress = self.write_progress
+        progress.start(name)
         done = 0
         running: asyncio.Task[UpsertResult] | None = None
         size = 0
-        for nodes, edges in batches:
+        for n, (nodes, edges) in enumerate(batches, 1):
+            if n % _YOUNG_GC_EVERY == 0:
+                _collect_young()
             if running is not None:
                 account(await running)
                 done += size
-                self.progress.update(done)
-            running = asyncio.create_task(self.store.upsert(nodes, edges))
+                progress.update(done)
+            running = asyncio.create_task(self.store.upsert_encoded(nodes, edges))
             size = len(nodes) + len(edges)
             await asyncio.sleep(0)  # let the store start on it before the next is prepared
         if running is not None:
             account(await running)
             done += size
-        self.progress.update(done)
-        self.progress.finish()
+        progress.update(done)
+        progress.finish()
 
     def _batches(
         self, i: int, rejected: dict[Loc, list[RowError]], make: Callable[[StagedRecord], Any]
@@ -364,43 +586,31 @@ class _Loader:
     async def _write_nodes(self, i: int, rejected: dict[Loc, list[RowError]]) -> None:
         label = self.files[i].spec.label
         assert label is not None
-        report = self.reports[i]
+        name = label.value
 
-        def node(record: StagedRecord) -> NodeWrite:
-            return NodeWrite(label, record[1], record[2])
-
-        def account(result: UpsertResult) -> None:
-            report.add(result.nodes.get(label, WriteCounts()))
+        def node(record: StagedRecord) -> EncodedNode:
+            return (name, record[1], record[2])
 
         batches: Iterator[_Batch] = ((b, []) for b in self._batches(i, rejected, node))
-        await self._pump(f"write {self.files[i].name}", batches, account)
+        await self._pump(f"write {self.files[i].name}", batches, partial(self._account_nodes, i))
 
     async def _write_inline_edges(self, i: int, rejected: dict[Loc, list[RowError]]) -> None:
-        report = self.reports[i]
-
-        def edges(record: StagedRecord) -> list[EdgeWrite]:
-            return [_edge_write(t, sl, si, dl, di, {}) for t, sl, si, dl, di in record[3]]
-
-        def account(result: UpsertResult) -> None:
-            for rel, counts in result.edges.items():
-                report.relationships.setdefault(rel, WriteCounts()).add(counts)
+        def edges(record: StagedRecord) -> list[EncodedEdge]:
+            return [(t, sl, si, dl, di, "{}") for t, sl, si, dl, di in record[3]]
 
         batches: Iterator[_Batch] = (([], b) for b in self._batches(i, rejected, edges))
-        await self._pump(f"write {self.files[i].name} relationships", batches, account)
+        await self._pump(
+            f"write {self.files[i].name} relationships",
+            batches,
+            partial(self._account_inline, i),
+        )
 
     async def _write_edges(self, i: int, rejected: dict[Loc, list[RowError]]) -> None:
-        rel = self.files[i].spec.rel
-        assert rel is not None
-        report = self.reports[i]
-
-        def edge(record: StagedRecord) -> EdgeWrite:
-            return _edge_write(*record[1:])
-
-        def account(result: UpsertResult) -> None:
-            report.add(result.edges.get(rel, WriteCounts()))
+        def edge(record: StagedRecord) -> EncodedEdge:
+            return record[1:]
 
         batches: Iterator[_Batch] = (([], b) for b in self._batches(i, rejected, edge))
-        await self._pump(f"write {self.files[i].name}", batches, account)
+        await self._pump(f"write {self.files[i].name}", batches, partial(self._account_edges, i))
 
 
 def _plan(root: Path) -> tuple[list[DataFile], list[str], Path]:
@@ -467,6 +677,113 @@ async def load_path(
             "interactions.jsonl; see docs/loaders.md)",
             problems,
         )
+    with _collector_paused():
+        return await _load(
+            store,
+            root,
+            files,
+            unknown,
+            data_dir,
+            skip_invalid,
+            batch_size,
+            progress,
+            rejects_dir,
+            resolve,
+        )
+
+
+def _refuse(report: LoadReport) -> InvalidInput:
+    return InvalidInput(
+        f"{report.rejected:,} of {report.read:,} rows rejected; nothing was written "
+        "(fix them, or load with skip_invalid / --skip-invalid to load the rest)",
+        report.problems,
+    )
+
+
+async def _validate_then_write(
+    loader: _Loader, index: LoadIndex, report: LoadReport, skip_invalid: bool
+) -> None:
+    """Two passes, for stores without an atomic bulk session: validate everything, then write
+    in batch transactions (an interrupted write leaves whole batches; loading again completes
+    it)."""
+    started = time.perf_counter()
+    steps: list[_Step] = []
+
+    async def ready(step: _Step) -> None:
+        steps.append(step)
+
+    await loader.validate(index, ready)
+    report.problems = loader.problems(index)
+    report.seconds["validate"] = time.perf_counter() - started
+    report.peak_rss_mib["validate"] = _peak_rss_mib()
+    if report.problems and not skip_invalid:
+        raise _refuse(report)
+    index.release()
+    written = time.perf_counter()
+    await loader.write(steps, index.rejected)
+    report.seconds["write"] = time.perf_counter() - written
+    report.seconds["load"] = time.perf_counter() - started
+    report.peak_rss_mib["write"] = _peak_rss_mib()
+
+
+def _quiet_sibling(progress: Progress) -> Progress:
+    """A progress for the write pass while validation holds the terminal's bar."""
+    if isinstance(progress, LineProgress):
+        return LineProgress(progress.stream)
+    return NoProgress()
+
+
+async def _pipelined(
+    loader: _Loader, index: LoadIndex, report: LoadReport, skip_invalid: bool, sink: Progress
+) -> None:
+    """Validate and write at once, inside the store's atomic bulk session: each file is written
+    (on the store's thread) while the next ones are validated, and the session commits only
+    if the load is accepted, so a rejected load or a killed one leaves the store as it was."""
+    started = time.perf_counter()
+    queue: asyncio.Queue[_WriteItem | None] = asyncio.Queue(maxsize=_QUEUED_BATCHES)
+    loader.write_progress = _quiet_sibling(sink)
+    writer = asyncio.create_task(loader.drain(queue), name="load-writer")
+
+    async def ready(step: _Step) -> None:
+        if writer.done():  # it failed: stop validating, its error is raised below
+            await writer
+        await loader.held(step, queue)
+
+    try:
+        await loader.validate(index, ready, partial(_ToWriter, loader, index=index, queue=queue))
+        report.problems = loader.problems(index)
+        report.seconds["validate"] = time.perf_counter() - started
+        report.peak_rss_mib["validate"] = _peak_rss_mib()
+        if report.problems and not skip_invalid:
+            raise _refuse(report)
+        index.release()
+        validated = time.perf_counter()
+        if isinstance(sink, BarProgress):
+            loader.write_progress = sink
+        await queue.put(None)
+        await writer
+    except BaseException:
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        raise
+    report.seconds["write"] = time.perf_counter() - validated
+    report.seconds["load"] = time.perf_counter() - started
+    report.peak_rss_mib["write"] = _peak_rss_mib()
+
+
+async def _load(
+    store: GraphStore,
+    root: Path,
+    files: list[DataFile],
+    unknown: list[str],
+    data_dir: Path,
+    skip_invalid: bool,
+    batch_size: int,
+    progress: bool | Progress,
+    rejects_dir: str | Path | None,
+    resolve: bool,
+) -> LoadReport:
     sink = make_progress(progress)
     report = LoadReport(root, unknown_files=unknown)
     report.data_version_before = await store.data_version()
@@ -480,22 +797,14 @@ async def load_path(
             workdir=Path(tmp),
         )
         report.files = loader.reports
-        started = time.perf_counter()
-        index = await loader.validate()
-        report.problems = loader.problems(index)
-        report.seconds["validate"] = time.perf_counter() - started
-        report.peak_rss_mib["validate"] = _peak_rss_mib()
-        if report.problems and not skip_invalid:
-            raise InvalidInput(
-                f"{report.rejected:,} of {report.read:,} rows rejected; nothing was written "
-                "(fix them, or load with skip_invalid / --skip-invalid to load the rest)",
-                report.problems,
-            )
-        index.release()
-        started = time.perf_counter()
-        await loader.write(index.rejected)
-        report.seconds["write"] = time.perf_counter() - started
-        report.peak_rss_mib["write"] = _peak_rss_mib()
+        index = await loader.open_index()
+        bulk = store.atomic_bulk()
+        if bulk is None:
+            await _validate_then_write(loader, index, report, skip_invalid)
+        else:
+            async with bulk:
+                await _pipelined(loader, index, report, skip_invalid, sink)
+        loader.count_duplicates()
     if index.rejected:
         target = Path(rejects_dir) if rejects_dir is not None else data_dir
         for i, data_file in enumerate(files):

@@ -8,9 +8,9 @@ touches a store: reference checks and duplicate checks live in :mod:`loaders.che
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
@@ -26,6 +26,7 @@ from graph_api.model import (
     node_props,
 )
 from graph_api.store.base import NodeRef
+from graph_api.store.paging import canonical_json
 from loaders.layout import INTERACTION_LINK_COLUMNS, Endpoint, FileSpec, model_columns
 
 __all__ = [
@@ -72,23 +73,32 @@ id), plain strings (cheap to hash, stage and compare)."""
 
 @dataclass(slots=True)
 class EdgeRecord:
+    """A valid relationship row; ``encoded`` is its properties in the store's canonical JSON."""
+
     type: RelType
     src: NodeRef
     dst: NodeRef
-    props: dict[str, Any] = field(default_factory=dict)
+    encoded: str = "{}"
+
+    @property
+    def props(self) -> dict[str, Any]:
+        return dict(json.loads(self.encoded))
 
 
 @dataclass(slots=True)
 class NodeRecord:
+    """A valid node row: properties in canonical JSON (encoded once, while validating, and
+    written as they are), inline relationships, and a digest of both for duplicate checks."""
+
     label: NodeLabel
     id: str
-    props: dict[str, Any]
+    encoded: str
     edges: list[InlineEdge]
     digest: int
 
-
-def _fingerprint(props: Mapping[str, Any]) -> int:
-    return hash(tuple(sorted(props.items())))
+    @property
+    def props(self) -> dict[str, Any]:
+        return dict(json.loads(self.encoded))
 
 
 def explain(error: ErrorDetails) -> RowError:
@@ -180,9 +190,8 @@ class RowParser:
         edges = _inline_edges(node_id, link_data, errors) if link_data else []
         if errors:
             return errors
-        props = node_props(record)  # type: ignore[arg-type]
-        digest = hash((tuple(sorted(props.items())), tuple(edges)))
-        return NodeRecord(label, node_id, props, edges, digest)
+        encoded = canonical_json(node_props(record))  # type: ignore[arg-type]
+        return NodeRecord(label, node_id, encoded, edges, hash((encoded, tuple(edges))))
 
     # -- relationships -----------------------------------------------------------------------
 
@@ -194,15 +203,16 @@ class RowParser:
         src = _endpoint(spec.src, row, errors)
         dst = _endpoint(spec.dst, row, errors)
         prop_data = {k: v for k, v in row.items() if k in self._props}
-        props: dict[str, Any] = {}
+        encoded = "{}"
         if prop_data or self._props:
             try:
                 props = edge_props(self._model.model_validate(prop_data))  # type: ignore[arg-type]
+                encoded = canonical_json(props)
             except ValidationError as exc:
                 errors.extend(explain(e) for e in exc.errors())
         if errors or src is None or dst is None:
             return errors
-        return EdgeRecord(spec.rel, src, dst, props)
+        return EdgeRecord(spec.rel, src, dst, encoded)
 
 
 def _clean_id(value: object) -> str | None:
@@ -309,4 +319,4 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
 
 def edge_fingerprint(record: EdgeRecord) -> int:
     """Fingerprint of a relationship's properties (to tell same-key rows apart)."""
-    return _fingerprint(record.props)
+    return hash(record.encoded)

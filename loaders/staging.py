@@ -1,7 +1,10 @@
 """Staging of validated records between the validation pass and the write pass.
 
 Validated records are appended to a temporary file per data file (``marshal`` chunks, fast and
-compact), so the write pass neither holds whole files in memory nor validates twice.
+compact), so the write pass neither holds whole files in memory nor validates twice. Each chunk
+is one length-prefixed ``marshal.dumps`` blob read back with a single ``read``: ``marshal.load``
+on a file object reads every object with its own small call, which made reading the staging
+files a third of the whole load.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ class StagingFile:
 
     def _flush(self) -> None:
         if self._buffer and self._handle is not None:
-            marshal.dump(self._buffer, self._handle)
+            blob = marshal.dumps(self._buffer)
+            self._handle.write(len(blob).to_bytes(8, "little"))
+            self._handle.write(blob)
             self._buffer = []
 
     def seal(self) -> None:
@@ -52,8 +57,8 @@ class StagingFile:
         self.seal()
         with self.path.open("rb") as handle:
             while True:
-                try:
-                    chunk = marshal.load(handle)  # noqa: S302 - our own temp file
-                except EOFError:
+                size = handle.read(8)
+                if len(size) < 8:
                     return
-                yield chunk
+                blob = handle.read(int.from_bytes(size, "little"))
+                yield marshal.loads(blob)  # noqa: S302 - our own temp file

@@ -22,11 +22,14 @@ Vocabulary
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from graph_api.errors import InvalidInput
 from graph_api.model import NodeLabel, RelType
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "Direction",
     "Edge",
     "EdgeWrite",
+    "EncodedEdge",
+    "EncodedNode",
     "ErasureReport",
     "GraphStore",
     "Hop",
@@ -101,6 +106,15 @@ class EdgeWrite:
     src: NodeRef
     dst: NodeRef
     props: Mapping[str, Any] = field(default_factory=dict)
+
+
+EncodedNode = tuple[str, str, str]
+"""A node write for bulk loads: ``(label, id, properties)``, the properties already in the
+canonical JSON text of :func:`graph_api.store.paging.canonical_json`."""
+
+EncodedEdge = tuple[str, str, str, str, str, str]
+"""A relationship write for bulk loads: ``(type, source label, source id, target label,
+target id, properties)``, the properties in canonical JSON text."""
 
 
 @dataclass(slots=True)
@@ -244,6 +258,42 @@ class GraphStore(abc.ABC):
         raised and nothing is written. Unchanged rows are counted, not rewritten; the data
         version increases once if anything changed.
         """
+
+    def atomic_bulk(self) -> AbstractAsyncContextManager[None] | None:
+        """An all-or-nothing session for bulk loads, or None when the store has none.
+
+        Inside ``async with store.atomic_bulk():`` writes from this task and the tasks it
+        starts become visible together when the block ends, and not at all when it raises;
+        other writers wait until then. Loaders use it to write files while later files are
+        still being validated. Without it (None, the default) they validate everything before
+        writing anything, in batch transactions.
+        """
+        return None
+
+    async def upsert_encoded(
+        self, nodes: Sequence[EncodedNode] = (), edges: Sequence[EncodedEdge] = ()
+    ) -> UpsertResult:
+        """:meth:`upsert` for bulk loads: plain tuples, properties already encoded.
+
+        Same semantics and counts as :meth:`upsert`. Loaders encode each row's properties
+        once, while validating; a store that keeps JSON text (SQLite) then writes it as it is
+        instead of building and encoding a write object per record. This default decodes and
+        calls :meth:`upsert`.
+        """
+        try:
+            node_writes = [NodeWrite(NodeLabel(lbl), i, json.loads(p)) for lbl, i, p in nodes]
+            edge_writes = [
+                EdgeWrite(
+                    RelType(t),
+                    NodeRef(NodeLabel(sl), si),
+                    NodeRef(NodeLabel(dl), di),
+                    json.loads(p),
+                )
+                for t, sl, si, dl, di, p in edges
+            ]
+        except ValueError as exc:
+            raise InvalidInput(f"malformed encoded write: {exc}") from exc
+        return await self.upsert(node_writes, edge_writes)
 
     @abc.abstractmethod
     async def delete_edges(self, edges: Sequence[EdgeWrite]) -> int:

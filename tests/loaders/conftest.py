@@ -1,11 +1,14 @@
-"""Fixtures for the loader tests: data folders written from text."""
+"""Fixtures for the loader tests: data folders written from text; a store per write strategy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from loader_helpers import BatchWritingStore
+
+from graph_api.store.sqlite import SqliteGraphStore
 
 FolderFactory = Callable[[dict[str, str | bytes]], Path]
 
@@ -24,3 +27,14 @@ def make_folder(tmp_path: Path) -> FolderFactory:
         return folder
 
     return make
+
+
+@pytest.fixture(params=["bulk-session", "batch-transactions"])
+async def graph_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[SqliteGraphStore]:
+    """A real SQLite store, once with its atomic bulk session (loads validate and write at
+    once) and once without (validate everything, then write batch transactions)."""
+    kind = BatchWritingStore if request.param == "batch-transactions" else SqliteGraphStore
+    async with kind(tmp_path / "graph.db") as store:
+        yield store

@@ -7,8 +7,17 @@ from typing import Any
 
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import GraphStore
+from graph_api.store.sqlite import SqliteGraphStore
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "data"
+
+
+class BatchWritingStore(SqliteGraphStore):
+    """The real SQLite store with its atomic bulk session turned off, like a store that has
+    none (Neo4j): loads into it validate everything first, then write batch transactions."""
+
+    def atomic_bulk(self) -> None:
+        return None
 
 
 async def snapshot(store: GraphStore) -> dict[str, Any]:

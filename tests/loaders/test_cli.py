@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import FolderFactory
 from loader_helpers import EXAMPLES, snapshot
 
@@ -54,20 +55,35 @@ def test_load_and_generate_commands(tmp_path: Path) -> None:
     assert _run("load", str(EXAMPLES), "--sqlite", db, "--batch-size", "0").returncode == 2
 
 
-def _load_and_kill_halfway(data: Path, db: Path) -> None:
-    """Start ``python -m loaders load`` and SIGKILL it once the nodes are written."""
+_BATCH_WRITING_LOAD = """
+import asyncio, sys
+sys.path.insert(0, {tests!r})
+from loader_helpers import BatchWritingStore
+from loaders.load import load_path
+
+async def main() -> None:
+    async with BatchWritingStore({db!r}) as store:
+        await load_path(store, {data!r}, batch_size=50)
+
+asyncio.run(main())
+"""
+
+
+def _load_and_kill_halfway(data: Path, db: Path, atomic: bool) -> None:
+    """Start a load in a subprocess and SIGKILL it once the interactions are written.
+
+    ``atomic``: ``python -m loaders load`` into the SQLite store (one bulk session); else the
+    same load into :class:`BatchWritingStore` (batch transactions)."""
+    if atomic:
+        command = [sys.executable, "-m", "loaders", "load", str(data), "--sqlite", str(db)]
+        command += ["--batch-size", "50"]
+    else:
+        script = _BATCH_WRITING_LOAD.format(
+            tests=str(Path(__file__).parent), db=str(db), data=str(data)
+        )
+        command = [sys.executable, "-c", script]
     with subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "loaders",
-            "load",
-            str(data),
-            "--sqlite",
-            str(db),
-            "--batch-size",
-            "50",
-        ],
+        command,
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -84,17 +100,22 @@ def _load_and_kill_halfway(data: Path, db: Path) -> None:
     assert process.returncode == -signal.SIGKILL, "".join(seen)
 
 
+@pytest.mark.parametrize("atomic", [True, False], ids=["bulk-session", "batch-transactions"])
 async def test_a_load_killed_halfway_leaves_a_consistent_store_and_a_rerun_completes_it(
-    tmp_path: Path,
+    tmp_path: Path, atomic: bool
 ) -> None:
     data = tmp_path / "tiny"
     generate(data, size="tiny", seed=5)
     db = tmp_path / "killed.db"
-    _load_and_kill_halfway(data, db)
+    _load_and_kill_halfway(data, db, atomic)
 
     async with SqliteGraphStore(db) as store:
-        assert await store.data_version() > 0
-        assert await store.count_nodes(NodeLabel.INTERACTION) > 0
+        if atomic:  # the session never committed: the store is as it was, empty
+            assert await store.data_version() == 0
+            assert all([await store.count_nodes(label) == 0 for label in NodeLabel])
+        else:  # whole batches only: interactions are in, relationships partly
+            assert await store.data_version() > 0
+            assert await store.count_nodes(NodeLabel.INTERACTION) > 0
         for rel in RelType:  # every relationship that made it has both of its ends
             async for batch in store.stream_edges(rel):
                 for edge in batch:
