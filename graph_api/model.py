@@ -121,14 +121,17 @@ class LinkStatus(StrEnum):
 
 # --- value types -------------------------------------------------------------------------------
 
-_TS_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def format_timestamp(value: datetime) -> str:
-    """Fixed-width UTC ISO-8601 text; string order equals time order."""
+    """Fixed-width UTC ISO-8601 text (``2024-05-01T12:00:00.000000Z``); string order equals
+    time order, years before 1000 included (zero-padded, which ``strftime("%Y")`` is not)."""
     if value.tzinfo is None:
         raise ValueError("timestamp has no timezone; add one, e.g. 2024-05-01T12:00:00Z")
-    return value.astimezone(UTC).strftime(_TS_FORMAT)
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat is three times cheaper than strftime, and loads format millions of these
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -1,0 +1,37 @@
+"""The store's timestamp text: fixed width, UTC, sortable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from graph_api.model import format_timestamp, parse_timestamp
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime(2024, 5, 1, 12, tzinfo=UTC), "2024-05-01T12:00:00.000000Z"),
+        (
+            datetime(2024, 5, 1, 0, 30, tzinfo=timezone(timedelta(hours=2))),
+            "2024-04-30T22:30:00.000000Z",
+        ),
+        (datetime(2024, 5, 1, 12, 0, 0, 5, tzinfo=UTC), "2024-05-01T12:00:00.000005Z"),
+        (datetime(999, 1, 1, tzinfo=UTC), "0999-01-01T00:00:00.000000Z"),
+    ],
+)
+def test_timestamps_are_fixed_width_utc_text(value: datetime, text: str) -> None:
+    assert format_timestamp(value) == text
+    assert parse_timestamp(text) == value
+
+
+def test_text_order_is_time_order_and_naive_times_are_refused() -> None:
+    times = [
+        datetime(y, 3, 1, h, tzinfo=timezone(timedelta(hours=h % 5)))
+        for y in (999, 2024)
+        for h in (0, 9, 23)
+    ]
+    assert sorted(times) == sorted(times, key=format_timestamp)
+    with pytest.raises(ValueError, match="no timezone"):
+        format_timestamp(datetime(2024, 5, 1))
