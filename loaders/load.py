@@ -106,7 +106,11 @@ class LoadReport:
     data_version: int = 0
     resolution: ResolutionReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall time per phase: ``validate``, ``write``, ``resolve``."""
+    """Wall time per phase: ``validate``, ``write``, ``load`` (both), ``resolve``. When
+    ``pipelined``, files were written while later ones were validated, and ``write`` is the
+    part left after validation."""
+    pipelined: bool = False
+    """Written inside the store's atomic bulk session, at the same time as validated."""
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     """Peak resident memory of the process at the end of each phase."""
 
@@ -769,6 +773,7 @@ async def _pipelined(
         raise
     report.seconds["write"] = time.perf_counter() - validated
     report.seconds["load"] = time.perf_counter() - started
+    report.pipelined = True
     report.peak_rss_mib["write"] = _peak_rss_mib()
 
 
