@@ -28,7 +28,13 @@ from algorithms.communities import (
     normalized_mutual_information,
     partition_labels,
 )
-from algorithms.indexed_paths import CostAdjacency, cost_adjacency, k_strongest_paths
+from algorithms.indexed_paths import (
+    CostAdjacency,
+    SourceReach,
+    cost_adjacency,
+    k_strongest_paths,
+    source_reach,
+)
 from algorithms.influence import (
     DEFAULT_KIND_WEIGHTS,
     CascadeStats,
@@ -60,6 +66,7 @@ __all__ = [
     "Path",
     "PathEdge",
     "SeedResult",
+    "SourceReach",
     "advocacy_scores",
     "bridge_nodes",
     "campaign_seeds",
@@ -77,6 +84,7 @@ __all__ = [
     "negative_cascades",
     "normalized_mutual_information",
     "partition_labels",
+    "source_reach",
     "spread_graph",
     "strongest_paths",
     "topic_influence",

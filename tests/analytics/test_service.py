@@ -168,7 +168,7 @@ def _brute_force(
     return sorted(strengths, reverse=True)[:k]
 
 
-@pytest.mark.parametrize("max_hops", [2, 3, 4, 5])
+@pytest.mark.parametrize("max_hops", [1, 2, 3, 4, 5, 6])
 async def test_advocacy_paths_match_brute_force_and_the_store(
     toy_store: SqliteGraphStore, max_hops: int
 ) -> None:
@@ -182,7 +182,8 @@ async def test_advocacy_paths_match_brute_force_and_the_store(
     social = build_social(proj, build_engagement(proj))
     expected = _brute_force(social, {"p1", "p5"}, {"p3"}, 10, max_hops)
     assert [p.strength for p in paths] == pytest.approx(expected)
-    assert paths, "the toy graph has paths from both promoters to c3"
+    # p5 - p7 - p3 is the shortest path from a promoter to c3
+    assert bool(paths) == (max_hops >= 2), "the toy graph has paths from both promoters to c3"
 
     follows, engaged = await _store_ties(toy_store)
     for path in paths:
@@ -211,6 +212,48 @@ async def test_advocacy_paths_targets_and_errors(toy_store: SqliteGraphStore) ->
     other = AnalyticsService(toy_store)
     again = await other.advocacy_paths(NodeRef(P, "p3"), k=1)
     assert again[0].strength == pytest.approx(to_profile[0].strength)
+
+
+async def test_advocacy_paths_of_every_target_kind_equal_strongest_paths(
+    toy_store: SqliteGraphStore,
+) -> None:
+    """Profile, Customer, declared and detected community targets, every hop limit: the
+    service's answers are those of algorithms.paths.strongest_paths from the promoters'
+    profiles, also when the first queries come concurrently (one path index serves them)."""
+    from algorithms.paths import strongest_paths
+
+    service = AnalyticsService(toy_store)
+    await service.refresh()
+    detected = (await service.communities(first=1)).items[0]["id"]
+    kinds: list[NodeRef | str] = [
+        NodeRef(P, "p3"),
+        NodeRef(P, "p4"),
+        NodeRef(C, "c3"),
+        NodeRef(NodeLabel.COMMUNITY, "g1"),
+        detected,
+    ]
+    queries = [(t, h) for t in kinds for h in range(1, 7)]
+    answers = await asyncio.gather(
+        *(service.advocacy_paths(t, k=10, max_hops=h) for t, h in queries)
+    )
+    index = service._index
+    assert index is not None and index.paths is not None
+    promoter_profiles = {"p1", "p5"}  # c1 and c5, as in the brute-force test
+    assert index.paths.reach.sources == promoter_profiles
+    for (target, max_hops), got in zip(queries, answers, strict=True):
+        targets = service._targets(index, target)
+        expected = (
+            strongest_paths(
+                index.social, promoter_profiles - targets, targets, k=10, max_hops=max_hops
+            )
+            if promoter_profiles - targets
+            else []
+        )
+        assert [(p.profiles, p.strength) for p in got] == [
+            (p.nodes, p.strength) for p in expected
+        ], (target, max_hops)
+        assert all(p.advocate in {"c1", "c5"} for p in got)
+    assert any(answers), "the toy graph has paths"
 
 
 async def test_alerts_newest_first(toy_store: SqliteGraphStore) -> None:
@@ -244,7 +287,7 @@ def test_fast_paths_equal_strongest_paths(seed: int) -> None:
     """The query-time search gives exactly the paths of algorithms.paths.strongest_paths."""
     import random
 
-    from algorithms.indexed_paths import k_strongest_paths
+    from algorithms.indexed_paths import k_strongest_paths, source_reach
     from algorithms.paths import strongest_paths
 
     rng = random.Random(seed)
@@ -255,10 +298,13 @@ def test_fast_paths_equal_strongest_paths(seed: int) -> None:
         G[u][v]["rel"] = "FOLLOWS"
     sources = set(rng.sample(range(60), 12))
     targets = set(rng.sample(range(60), 2))
-    for k, hops in [(1, 1), (3, 2), (5, 3), (10, 4), (4, 5)]:
+    reach = source_reach(G, sources, max_hops=6)  # what the service keeps per run
+    for k, hops in [(1, 1), (3, 2), (5, 3), (10, 4), (4, 5), (6, 6)]:
         expected = strongest_paths(G, sources - targets, targets, k=k, max_hops=hops)
         got = k_strongest_paths(G, sources, targets, k=k, max_hops=hops)
         assert [(p.nodes, p.strength) for p in got] == [(p.nodes, p.strength) for p in expected]
+        backward = k_strongest_paths(G, sources, targets, k=k, max_hops=hops, reach=reach)
+        assert backward == expected
 
 
 async def test_background_refresher_follows_the_data_version(toy_store: SqliteGraphStore) -> None:
@@ -281,3 +327,26 @@ async def test_background_refresher_follows_the_data_version(toy_store: SqliteGr
         assert not now.stale and now.run_id != first.run_id
     finally:
         await service.stop()
+
+
+async def test_the_path_index_is_warmed_with_the_social_index(toy_store: SqliteGraphStore) -> None:
+    """The first advocacyPaths query after a refresh does not build the path index itself:
+    the index is built right after the in-memory graph, before any path query."""
+    service = AnalyticsService(toy_store)
+    service.start_background(interval_s=60)  # a serving process
+    try:
+        for _ in range(200):
+            if service._paths_task is not None:
+                break
+            await asyncio.sleep(0.05)
+        index = service._index
+        assert index is not None and service._paths_task is not None
+        await service._paths_task
+        assert index.paths is not None
+        assert index.paths.reach.sources == {"p1", "p5"}
+    finally:
+        await service.stop()
+    # a process that only refreshes (graph-api refresh) does not build it
+    quiet = AnalyticsService(toy_store)
+    await quiet.refresh()
+    assert quiet._paths_task is None
