@@ -7,8 +7,10 @@ Routes: ``/graphql`` (GraphiQL when enabled), ``/healthz`` (the process is up), 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hmac
+import inspect
 import logging
 import sys
 import time
@@ -16,8 +18,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.routing import APIRoute
 from strawberry.fastapi import GraphQLRouter
 
 from graph_api.analytics import service_for
@@ -96,6 +99,73 @@ class _HttpMetrics:
             self.metrics.observe_http(str(scope.get("method", "")), route, status, seconds)
 
 
+Endpoint = Callable[..., Awaitable[Response]]
+_ENDPOINT_PARAMETERS = frozenset({"request", "response", "context", "root_value"})
+
+
+def _post_endpoint(router: GraphQLRouter[GraphContext, None]) -> Endpoint | None:
+    """The GraphQLRouter's own POST endpoint, if it takes what :class:`_GraphQLPost` passes."""
+    for route in router.routes:
+        if (
+            isinstance(route, APIRoute)
+            and route.methods == {"POST"}
+            and set(inspect.signature(route.endpoint).parameters) == _ENDPOINT_PARAMETERS
+        ):
+            endpoint: Endpoint = route.endpoint
+            return endpoint
+    return None
+
+
+class _GraphQLPost:
+    """POST /graphql handed straight to the GraphQLRouter's own endpoint.
+
+    FastAPI's routing and dependency injection cost about 0.15 ms per request, a tenth of what
+    a customer card costs in-process (``bench/bench_api.py --in-process``). This passes the
+    endpoint what the injection would (the sub-response that carries status and headers, the
+    context with the request, that sub-response and background tasks) and runs the background
+    tasks after the response, as FastAPI does. The endpoint is strawberry's: same view, same
+    responses, same HTTP errors. Every other request (GET and GraphiQL, websockets, the other
+    routes, /graphql/ and its redirect) goes through FastAPI.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        endpoint: Endpoint,
+        context_getter: Callable[[Request], Awaitable[GraphContext]],
+    ) -> None:
+        self.app = app
+        self.endpoint = endpoint
+        self.context_getter = context_getter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or _route_path(scope) != "/graphql":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        sub_response = Response()  # as FastAPI makes it for a `response: Response` parameter
+        del sub_response.headers["content-length"]
+        sub_response.status_code = None  # type: ignore[assignment]
+        background = BackgroundTasks()
+        context = await self.context_getter(request)
+        context.request = request
+        context.response = sub_response
+        context.background_tasks = background
+        response = await self.endpoint(
+            request=request, response=sub_response, context=context, root_value=None
+        )
+        if response.background is None:
+            response.background = background
+        await response(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path routes match, as Starlette computes it (without the root path)."""
+    path = str(scope.get("path", ""))
+    root = str(scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 def _auth_line(settings: Settings) -> tuple[int, str]:
     if settings.api_keys:
         return logging.INFO, f"auth: on ({len(settings.api_keys)} API keys configured)"
@@ -106,12 +176,70 @@ def _auth_line(settings: Settings) -> tuple[int, str]:
     )
 
 
-def _freeze_startup_heap() -> None:
+_YOUNG_THRESHOLD = 10_000  # net allocations between young collections (CPython: 700)
+
+
+def _freeze_startup_heap() -> tuple[int, int, int]:
     """What is alive once the app has started (modules, schema, settings, store) lives as long
     as the process: frozen, it is no longer walked by every full collection of the cyclic GC.
-    Those walks were the longest pauses behind the p99 latency (``bench/bench_api.py``)."""
+    Those walks were the longest pauses behind the p99 latency (``bench/bench_api.py``).
+
+    Also raises the young generation's threshold. Requests leave no reference cycles (see
+    ``schema.build``), so young collections find little garbage and mostly walk the objects
+    of the requests in flight, then promote them; at CPython's 700 they ran every few
+    requests, at 10,000 every few hundred (a pause of 2-3 ms). Returns the thresholds that
+    were in force, for the lifespan to restore."""
+    previous = gc.get_threshold()
     gc.collect()
     gc.freeze()
+    gc.set_threshold(_YOUNG_THRESHOLD, *previous[1:])
+    return previous
+
+
+class _LongLivedHeap:
+    """Keeps the cyclic GC from walking state that lives long but was built after startup.
+
+    The analytics' in-memory social graph and path index (built in the background by every
+    process, again for every analytics run) and cached documents end up in the oldest
+    generation, which every full collection walks: 100-200 ms each on the medium data set, and
+    under load (with CPython's thresholds and the reference cycles requests used to leave) about
+    one a second. That was the p99 latency of the customer card.
+
+    A callback notes how much survives each full collection (live objects only). When that is
+    over ``limit``, :meth:`refreeze` does one collection that also sees the frozen objects (so
+    that garbage among them, such as a graph replaced by a newer run, is reclaimed) and freezes
+    what is left: one pause of a few hundred milliseconds per analytics run, after which full
+    collections only walk what requests in flight hold (a few milliseconds).
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self.survivors = 0
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        # any thread, inside the collector: only counts (no collection can start from here)
+        if phase == "stop" and info["generation"] == 2:
+            self.survivors = len(gc.get_objects(generation=2))
+
+    def refreeze(self) -> bool:
+        """Collect and freeze when the last full collection left more than ``limit`` objects."""
+        if self.survivors <= self.limit:
+            return False
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.survivors = 0
+        return True
+
+    async def watch(self, interval_s: float = 2.0) -> None:
+        gc.callbacks.append(self.on_gc)
+        try:
+            while True:
+                await asyncio.sleep(interval_s)
+                if self.refreeze():
+                    log.info("froze the long-lived heap again: %d objects", gc.get_freeze_count())
+        finally:
+            gc.callbacks.remove(self.on_gc)
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -137,10 +265,15 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         if settings.auto_refresh:
             # refresh analytics whenever the data version moved (after loads, mutations)
             analytics.start_background()
-        _freeze_startup_heap()
+        thresholds = _freeze_startup_heap()
+        freezer = asyncio.create_task(_LongLivedHeap().watch(), name="gc-refreeze")
         try:
             yield
         finally:
+            freezer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await freezer
+            gc.set_threshold(*thresholds)
             await analytics.stop()
             if owned:
                 await current.close()
@@ -187,7 +320,10 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     async def metrics_route() -> PlainTextResponse:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
-    app.add_middleware(_HttpMetrics, metrics=metrics)
+    endpoint = _post_endpoint(router)
+    if endpoint is not None:  # else a strawberry whose endpoint differs: FastAPI serves it all
+        app.add_middleware(_GraphQLPost, endpoint=endpoint, context_getter=context_getter)
+    app.add_middleware(_HttpMetrics, metrics=metrics)  # outermost: it counts every request
     return app
 
 

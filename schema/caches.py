@@ -9,41 +9,37 @@ schema (built in :func:`schema.build.build_schema`), never at module level.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-__all__ = ["MAX_CACHED_QUERY", "ValidDocuments", "parser_cache_factory"]
+__all__ = ["MAX_CACHED_QUERY", "ParsedDocuments", "ValidDocuments"]
 
 MAX_CACHED_QUERY = 5_000  # characters; longer texts are parsed and validated every time
 
 
-def parser_cache_factory(maxsize: int) -> Callable[[], SchemaExtension]:
-    """An extension parsing through an LRU of ``maxsize`` query texts (with parse options).
+class ParsedDocuments:
+    """A bounded LRU of parsed query texts (with their parse options).
 
-    Unlike strawberry's ``ParserCache``, a text that does not parse is left to strawberry,
-    which parses it again inside its own error handling: the syntax error is then presented
-    (``extensions.code``) and counted like any other."""
-    cached_parse: Callable[..., DocumentNode] = lru_cache(maxsize=maxsize)(parse)
+    Unlike strawberry's ``ParserCache``, a text that does not parse is left to strawberry
+    (:meth:`get` answers None), which parses it again inside its own error handling: the syntax
+    error is then presented (``extensions.code``) and counted like any other."""
 
-    class DocumentCache(SchemaExtension):
-        def on_parse(self) -> Iterator[None]:
-            ec = self.execution_context
-            query = ec.query
-            if query is not None and ec.graphql_document is None and len(query) <= MAX_CACHED_QUERY:
-                # a failure is left for strawberry's own parse to report
-                with contextlib.suppress(Exception):
-                    ec.graphql_document = cached_parse(query, **ec.parse_options)
-            yield
+    def __init__(self, maxsize: int) -> None:
+        self._parse: Callable[..., DocumentNode] = lru_cache(maxsize=maxsize)(parse)
 
-    return DocumentCache
+    def get(self, query: str, options: Mapping[str, Any]) -> DocumentNode | None:
+        if len(query) > MAX_CACHED_QUERY:
+            return None
+        try:
+            return self._parse(query, **options)
+        except Exception:  # reported by strawberry's own parse
+            return None
 
 
 class ValidDocuments:

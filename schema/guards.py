@@ -1,17 +1,19 @@
-"""Schema extensions that guard and present every operation.
+"""The schema extension that guards and presents every operation.
 
-Each is made per app by a factory (it closes over the settings or the metrics):
+:func:`operation_extension` makes it per app (it closes over the settings and the metrics):
 
-* ``RequestGuard`` (:func:`guard_factory`) validates every operation before anything
-  executes: unauthenticated callers are refused (401), personal-data fields are refused for
-  roles without ``sees_pii`` (FORBIDDEN), depth, aliases, page sizes and query cost are checked
-  (LIMIT_EXCEEDED). The rule classes are stable (built once per schema, memoised per role and
-  per reason), so a document that passed with the same rules is not validated again (a bounded
-  LRU); the cost depends on the variables, so it is computed for every request.
-* ``ErrorPresenter`` (:func:`presenter_factory`) gives every error an ``extensions.code``; the
-  service's own :class:`~graph_api.errors.GraphApiError` messages are meant for users and stay
-  visible, anything unexpected is masked outside debug mode.
-* ``OperationMetrics`` (:func:`metrics_factory`) times operations for ``/metrics``.
+* **Guard.** Every operation is validated before anything executes: unauthenticated callers
+  are refused (401), personal-data fields are refused for roles without ``sees_pii``
+  (FORBIDDEN), depth, aliases, tokens, page sizes and query cost are checked (LIMIT_EXCEEDED),
+  introspection is refused when disabled. The rule classes are stable (built once per schema,
+  memoised per role and per reason), so a document that passed with the same rules is not
+  validated again (a bounded LRU). The cost depends on the variables that size pages, so it
+  is looked up per document and per values of those variables (see :mod:`schema.limits`).
+* **Presenter.** Every error gets an ``extensions.code``; the service's own
+  :class:`~graph_api.errors.GraphApiError` messages are meant for users and stay visible,
+  anything unexpected is masked outside debug mode.
+* **Metrics.** Operations are timed for ``/metrics``.
+* **Parse cache.** Query texts are parsed once (a bounded LRU, see :mod:`schema.caches`).
 """
 
 from __future__ import annotations
@@ -22,23 +24,30 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, FieldNode, GraphQLError, ValidationRule
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    ValidationRule,
+)
 from strawberry.extensions import SchemaExtension
 
 from graph_api.config import Role, Settings
 from graph_api.errors import GraphApiError, InvalidInput
 from graph_api.model import PII_FIELDS
-from schema.caches import ValidDocuments
+from schema.caches import ParsedDocuments, ValidDocuments
 from schema.context import GraphContext
-from schema.limits import cost_errors
+from schema.limits import CostReports
 from schema.metrics import Metrics
 
-__all__ = ["guard_factory", "metrics_factory", "present_error", "presenter_factory"]
+__all__ = ["operation_extension", "present_error"]
 
 log = logging.getLogger("graph_api.graphql")
 
 _PII = frozenset((str(label), field) for label, fields in PII_FIELDS.items() for field in fields)
 _VALID_DOCUMENTS = 512  # distinct (query, rules) pairs remembered as valid, per schema
+_COST_REPORTS = 512  # distinct (query, page-size variables) costs remembered, per schema
 
 
 @lru_cache(maxsize=32)  # reasons are the few fixed messages of graph_api.app.authenticate
@@ -68,30 +77,63 @@ def _pii_rule(role: Role) -> type[ValidationRule]:
     return PersonalDataRule
 
 
-def guard_factory(
-    settings: Settings, limit_rules: Sequence[type[ASTValidationRule]] = ()
+def operation_extension(
+    settings: Settings,
+    limit_rules: Sequence[type[ASTValidationRule]] = (),
+    metrics: Metrics | None = None,
+    *,
+    parsed_documents: int = 128,
 ) -> type[SchemaExtension]:
-    """The guard of one schema; ``limit_rules`` (depth, aliases) are built once by the caller."""
-    limits = tuple(limit_rules)
-    valid_documents = ValidDocuments(_VALID_DOCUMENTS)
+    """The one extension of a schema: guard, limits, caches, error presentation, metrics.
 
-    class RequestGuard(SchemaExtension):
+    One class with three hooks rather than one extension per concern: strawberry builds every
+    extension and wraps every hook of it for every request, which cost more than the checks
+    themselves. ``limit_rules`` (depth, aliases) are built once by the caller, so the
+    validation cache can key on them.
+    """
+    limits = tuple(limit_rules)
+    last: tuple[type[ASTValidationRule], ...] = ()
+    if not settings.introspection:
+        last = (NoSchemaIntrospectionCustomRule,)
+    parse = ParsedDocuments(parsed_documents)
+    valid_documents = ValidDocuments(_VALID_DOCUMENTS)
+    costs = CostReports(settings, _COST_REPORTS)
+    max_tokens = settings.max_tokens
+    debug = settings.debug
+
+    class GraphQLOperation(SchemaExtension):
         def on_operation(self) -> Iterator[None]:
-            ctx = self.execution_context.context
-            rules: list[type[ASTValidationRule]] = list(limits)
+            start = time.perf_counter()
+            ec = self.execution_context
+            ec.parse_options["max_tokens"] = max_tokens
+            rules: tuple[type[ASTValidationRule], ...] = limits
+            ctx = ec.context
             if isinstance(ctx, GraphContext):
                 principal = ctx.principal
                 if principal.role is None:
-                    rules.append(_unauthenticated_rule(principal.auth_error or "unauthenticated"))
+                    reason = principal.auth_error or "unauthenticated"
+                    rules += (_unauthenticated_rule(reason),)
                     if ctx.response is not None:
                         ctx.response.status_code = 401
                         ctx.response.headers["WWW-Authenticate"] = "Bearer"
                 elif not principal.role.sees_pii:
-                    rules.append(_pii_rule(principal.role))
-            self.execution_context.validation_rules = (
-                *self.execution_context.validation_rules,
-                *rules,
-            )
+                    rules += (_pii_rule(principal.role),)
+            ec.validation_rules = (*ec.validation_rules, *rules, *last)
+            yield
+            result = ec.result
+            errors = getattr(result, "errors", None)
+            if result is not None and errors:
+                result.errors = [present_error(e, debug) for e in errors]
+            if metrics is not None:
+                name = ec.operation_name or "anonymous"
+                metrics.observe_operation(name, time.perf_counter() - start, not errors)
+
+        def on_parse(self) -> Iterator[None]:
+            # A text that does not parse is left to strawberry, which parses it again inside
+            # its own error handling: the syntax error is then presented and counted.
+            ec = self.execution_context
+            if ec.graphql_document is None and ec.query is not None:
+                ec.graphql_document = parse.get(ec.query, ec.parse_options)
             yield
 
         def on_validate(self) -> Iterator[None]:
@@ -102,11 +144,11 @@ def guard_factory(
             if document is not None and ec.pre_execution_errors is None:
                 schema = ec.schema._schema
                 errors = valid_documents.validate(schema, ec.query, document, ec.validation_rules)
-                errors += cost_errors(schema, document, ec.variables, settings)
+                errors += costs.errors(schema, ec.query, document, ec.variables)
                 ec.pre_execution_errors = errors
             yield
 
-    return RequestGuard
+    return GraphQLOperation
 
 
 _LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases found", "more than")
@@ -154,28 +196,3 @@ def present_error(error: GraphQLError, debug: bool) -> GraphQLError:
         error.path,
         extensions={"code": "INTERNAL"},
     )
-
-
-def presenter_factory(debug: bool) -> type[SchemaExtension]:
-    class ErrorPresenter(SchemaExtension):
-        def on_operation(self) -> Iterator[None]:
-            yield
-            result = self.execution_context.result
-            errors = getattr(result, "errors", None)
-            if result is not None and errors:
-                result.errors = [present_error(e, debug) for e in errors]
-
-    return ErrorPresenter
-
-
-def metrics_factory(metrics: Metrics) -> type[SchemaExtension]:
-    class OperationMetrics(SchemaExtension):
-        def on_operation(self) -> Iterator[None]:
-            start = time.perf_counter()
-            yield
-            result = self.execution_context.result
-            ok = not getattr(result, "errors", None)
-            name = self.execution_context.operation_name or "anonymous"
-            metrics.observe_operation(name, time.perf_counter() - start, ok)
-
-    return OperationMetrics

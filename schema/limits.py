@@ -4,11 +4,17 @@ The cost of an operation is the sum, over every connection field, of the product
 sizes along its path (``first``/``last``, or the default page size). ``customers(first: 100)
 { edges { node { profiles(first: 10) } } }`` costs 100 + 100 x 10 = 1,100. Operations over
 ``max_cost``, and page sizes over ``max_page_size``, are refused before anything runs.
+
+:class:`CostReports` remembers the cost of a query text per values of the variables that size
+its pages (``first``, ``last``, ``ids``): the walk costs more than executing a small query, and
+clients send the same few texts with new ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -30,8 +36,9 @@ from graphql import (
 )
 
 from graph_api.config import Settings
+from schema.caches import MAX_CACHED_QUERY
 
-__all__ = ["CostReport", "cost_errors", "operation_cost"]
+__all__ = ["CostReport", "CostReports", "cost_errors", "operation_cost"]
 
 _PAGE_ARGS = ("first", "last")
 _MAX_FRAGMENT_DEPTH = 50
@@ -164,26 +171,59 @@ def _walk(
             )
 
 
-def cost_errors(
+class _SeenVariables(Mapping[str, Any]):
+    """The variables, noting which ones the walk reads."""
+
+    def __init__(self, given: Mapping[str, Any]) -> None:
+        self._given = given
+        self.seen: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.seen.add(name)
+        return self._given[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._given)
+
+    def __len__(self) -> int:
+        return len(self._given)
+
+
+def _sizes(values: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    """What the walk can make of each named variable: an int, a list's length, or nothing."""
+    out = []
+    for name in names:
+        given = values.get(name)
+        out.append(
+            (
+                given if isinstance(given, int) else None,
+                len(given) if isinstance(given, list) else None,
+            )
+        )
+    return tuple(out)
+
+
+def _reports(
     schema: GraphQLSchema,
     document: DocumentNode,
-    variables: Mapping[str, Any] | None,
+    variables: Mapping[str, Any],
     settings: Settings,
-) -> list[GraphQLError]:
-    """The errors refusing oversized pages and operations costlier than ``max_cost``, for
-    every operation of the document.
-
-    Not a validation rule: the cost depends on the variables, and validation results are
-    cached per document (see :mod:`schema.guards`)."""
-    values = variables or {}
+) -> list[tuple[OperationDefinitionNode, CostReport]]:
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
+    return [
+        (node, operation_cost(schema, node, fragments, variables, settings))
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode)
+    ]
+
+
+def _errors(
+    reports: list[tuple[OperationDefinitionNode, CostReport]], settings: Settings
+) -> list[GraphQLError]:
     errors: list[GraphQLError] = []
-    for node in document.definitions:
-        if not isinstance(node, OperationDefinitionNode):
-            continue
-        report = operation_cost(schema, node, fragments, values, settings)
+    for node, report in reports:
         for field, arg, size in report.oversized:
             errors.append(
                 GraphQLError(
@@ -214,3 +254,66 @@ def cost_errors(
                 )
             )
     return errors
+
+
+def cost_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    settings: Settings,
+) -> list[GraphQLError]:
+    """The errors refusing oversized pages and operations costlier than ``max_cost``, for
+    every operation of the document.
+
+    Not a validation rule: the cost depends on the variables, and validation results are
+    cached per document (see :mod:`schema.guards`)."""
+    return _errors(_reports(schema, document, variables or {}, settings), settings)
+
+
+class CostReports:
+    """:func:`cost_errors` through a bounded LRU.
+
+    The reports of a query text depend on the document, the settings and, among the variables,
+    only on those the walk reads (page sizes, id lists); the first walk notes which, and the
+    reports are kept per values of those. Errors are fresh objects for every request (the
+    presenter edits them). Texts over ``MAX_CACHED_QUERY`` are walked every time."""
+
+    def __init__(self, settings: Settings, maxsize: int) -> None:
+        self._settings = settings
+        self._maxsize = maxsize
+        self._reads: dict[tuple[GraphQLSchema, str], tuple[str, ...]] = {}
+        self._reports: OrderedDict[Any, list[tuple[OperationDefinitionNode, CostReport]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()  # execute_sync may run in threads
+
+    def errors(
+        self,
+        schema: GraphQLSchema,
+        query: str | None,
+        document: DocumentNode,
+        variables: Mapping[str, Any] | None,
+    ) -> list[GraphQLError]:
+        settings = self._settings
+        values = variables or {}
+        if query is None or len(query) > MAX_CACHED_QUERY:
+            return cost_errors(schema, document, values, settings)
+        reads = self._reads.get((schema, query))
+        key = None if reads is None else (schema, query, _sizes(values, reads))
+        with self._lock:
+            reports = self._reports.get(key) if key is not None else None
+            if reports is not None:
+                self._reports.move_to_end(key)
+        if reports is None:
+            seen = _SeenVariables(values)
+            reports = _reports(schema, document, seen, settings)
+            reads = tuple(sorted(seen.seen))
+            key = (schema, query, _sizes(values, reads))
+            with self._lock:
+                self._reads[(schema, query)] = reads
+                self._reports[key] = reports
+                while len(self._reports) > self._maxsize:
+                    self._reports.popitem(last=False)
+                while len(self._reads) > self._maxsize:
+                    self._reads.pop(next(iter(self._reads)))
+        return _errors(reports, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from graph_api.app import create_app, serve
+from graph_api.app import _YOUNG_THRESHOLD, _LongLivedHeap, create_app, serve
 from graph_api.config import Settings
 from graph_api.store.sqlite import SqliteGraphStore
 
@@ -121,3 +122,28 @@ def test_serve_unopenable_store_exits_2(tmp_path: Path, capsys: pytest.CaptureFi
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "graph-api:" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_lifespan_tunes_the_gc_and_restores_it(tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    app = create_app(Settings(sqlite_path=str(tmp_path / "gc.db"), api_keys={}))
+    async with app.router.lifespan_context(app):
+        assert gc.get_threshold()[0] == _YOUNG_THRESHOLD
+        assert gc.get_freeze_count() > 0  # the startup heap
+    assert gc.get_threshold() == before
+    gc.unfreeze()
+
+
+def test_long_lived_heap_is_frozen_again_once_it_has_grown() -> None:
+    heap = _LongLivedHeap(limit=1_000)
+    gc.unfreeze()
+    try:
+        kept = [{"n": n} for n in range(5_000)]  # state built after startup
+        gc.collect()
+        heap.on_gc("stop", {"generation": 2, "collected": 0, "uncollectable": 0})
+        assert heap.survivors > 1_000
+        assert heap.refreeze()
+        assert gc.get_freeze_count() >= len(kept)
+        assert heap.survivors == 0 and not heap.refreeze()  # nothing new since
+    finally:
+        gc.unfreeze()

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import graph_api.store.sqlite as sqlite_module
 from graph_api.errors import ConfigError, StoreUnavailable
 from graph_api.model import NodeLabel
-from graph_api.store.base import NodeWrite
+from graph_api.store.base import NodeQuery, NodeWrite, PageRequest
 from graph_api.store.sqlite import MIGRATIONS, SqliteGraphStore
 
 C = NodeLabel.CUSTOMER
@@ -96,3 +100,74 @@ async def test_second_process_reads_while_first_writes(tmp_path: Path) -> None:
         await b.upsert([NodeWrite(C, "c2", {"name": "Bo"})])
         assert await a.count_nodes(C) == 2
         assert await a.data_version() == 2
+
+
+class _CountingPool(ThreadPoolExecutor):
+    """The store's reader pool, counting what is handed to it."""
+
+    submitted = 0
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        type(self).submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+async def _store_with_nodes(path: Path, n: int) -> SqliteGraphStore:
+    store = SqliteGraphStore(path)
+    await store.open()
+    await store.upsert([NodeWrite(C, f"c{i:04}", {"name": f"n{i}"}) for i in range(n)])
+    assert store._read_pool is not None
+    store._read_pool.shutdown()
+    store._read_pool = _CountingPool(2)
+    _CountingPool.submitted = 0
+    return store
+
+
+async def test_small_reads_run_here_and_big_ones_on_a_reader_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await _store_with_nodes(tmp_path / "g.db", 300)
+    try:
+        nodes = await store.get_nodes(C, ["c0001", "c0002"])
+        page = await store.list_nodes(C, NodeQuery(), PageRequest(first=5))
+        assert sorted(nodes) == ["c0001", "c0002"] and page.total_count == 300
+        assert _CountingPool.submitted == 0  # a few hundred instructions: no thread hop
+        # over the budget: interrupted here, run again on a reader thread, same answer
+        monkeypatch.setattr(sqlite_module, "_INLINE_BUDGET", 1_000)
+        again = await store.list_nodes(C, NodeQuery(), PageRequest(first=200))
+        assert _CountingPool.submitted == 1
+        assert again.total_count == 300 and len(again.items) == 200
+        assert [n.id for n in again.items[:5]] == [n.id for n in page.items]
+        batches = [batch async for batch in store.stream_nodes(C, batch_size=1_000)]
+        assert [len(b) for b in batches] == [300]
+        assert _CountingPool.submitted == 3  # bulk reads go to a thread at once
+    finally:
+        await store.close()
+
+
+async def test_a_read_that_meets_a_lock_waits_on_a_reader_thread(tmp_path: Path) -> None:
+    store = await _store_with_nodes(tmp_path / "g.db", 3)
+    threads: list[str] = []
+
+    def read(conn: sqlite3.Connection) -> int:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return int(conn.execute("SELECT count(*) FROM nodes").fetchone()[0])
+
+    try:
+        assert await store._read(read) == 3
+        assert threads[0] == threading.current_thread().name  # tried here first
+        assert threads[1] != threads[0] and _CountingPool.submitted == 1
+    finally:
+        await store.close()
+
+
+async def test_reads_here_survive_a_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    store = SqliteGraphStore(path)
+    for name in ("Ada", "Bea"):
+        await store.open()
+        await store.upsert([NodeWrite(C, "c1", {"name": name})])
+        assert (await store.get_nodes(C, ["c1"]))["c1"].props == {"name": name}
+        await store.close()
