@@ -696,12 +696,21 @@ async def load_path(
         )
 
 
-def _refuse(report: LoadReport) -> InvalidInput:
-    return InvalidInput(
-        f"{report.rejected:,} of {report.read:,} rows rejected; nothing was written "
-        "(fix them, or load with skip_invalid / --skip-invalid to load the rest)",
-        report.problems,
-    )
+def _validated(
+    loader: _Loader, index: LoadIndex, report: LoadReport, skip_invalid: bool, started: float
+) -> None:
+    """Record the validation pass; refuse the load (InvalidInput, nothing written) if any row
+    is rejected and ``skip_invalid`` is false; else forget the ids (keeping the verdicts)."""
+    report.problems = loader.problems(index)
+    report.seconds["validate"] = time.perf_counter() - started
+    report.peak_rss_mib["validate"] = _peak_rss_mib()
+    if report.problems and not skip_invalid:
+        raise InvalidInput(
+            f"{report.rejected:,} of {report.read:,} rows rejected; nothing was written "
+            "(fix them, or load with skip_invalid / --skip-invalid to load the rest)",
+            report.problems,
+        )
+    index.release()
 
 
 async def _validate_then_write(
@@ -717,12 +726,7 @@ async def _validate_then_write(
         steps.append(step)
 
     await loader.validate(index, ready)
-    report.problems = loader.problems(index)
-    report.seconds["validate"] = time.perf_counter() - started
-    report.peak_rss_mib["validate"] = _peak_rss_mib()
-    if report.problems and not skip_invalid:
-        raise _refuse(report)
-    index.release()
+    _validated(loader, index, report, skip_invalid, started)
     written = time.perf_counter()
     await loader.write(steps, index.rejected)
     report.seconds["write"] = time.perf_counter() - written
@@ -755,12 +759,7 @@ async def _pipelined(
 
     try:
         await loader.validate(index, ready, partial(_ToWriter, loader, index=index, queue=queue))
-        report.problems = loader.problems(index)
-        report.seconds["validate"] = time.perf_counter() - started
-        report.peak_rss_mib["validate"] = _peak_rss_mib()
-        if report.problems and not skip_invalid:
-            raise _refuse(report)
-        index.release()
+        _validated(loader, index, report, skip_invalid, started)
         validated = time.perf_counter()
         if isinstance(sink, BarProgress):
             loader.write_progress = sink
