@@ -169,6 +169,35 @@ async def test_edge_with_wrong_labels_is_refused(store: GraphStore) -> None:
         await store.upsert(edges=[EdgeWrite(RelType.FOLLOWS, ref(C, "a"), ref(D, "d"))])
 
 
+async def test_encoded_writes_equal_upsert(store: GraphStore) -> None:
+    """``upsert_encoded`` (what loaders use) writes, counts and refuses like ``upsert``; the
+    same data written through ``upsert`` afterwards is unchanged."""
+    v0 = await store.data_version()
+    result = await store.upsert_encoded(
+        [
+            ("Customer", "c1", '{"name":"Ada","segment":"gold"}'),
+            ("Customer", "c2", '{"name":"Bob"}'),
+        ],
+        [("REFERRED", "Customer", "c1", "Customer", "c2", '{"converted":true}')],
+    )
+    assert result.nodes[C].inserted == 2 and result.edges[RelType.REFERRED].inserted == 1
+    assert result.data_version == v0 + 1
+    assert (await store.get_nodes(C, ["c1"]))["c1"].props == {"name": "Ada", "segment": "gold"}
+    same = await store.upsert(
+        [cust("c1", segment="gold", name="Ada"), cust("c2", name="Bob")],
+        [EdgeWrite(RelType.REFERRED, ref(C, "c1"), ref(C, "c2"), {"converted": True})],
+    )
+    assert not same.changed and same.nodes[C].unchanged == 2
+    with pytest.raises(InvalidInput):
+        await store.upsert_encoded([("Person", "x", "{}")])
+    with pytest.raises(InvalidInput):
+        await store.upsert_encoded((), [("FOLLOWS", "Customer", "c1", "Customer", "c2", "{}")])
+    with pytest.raises(InvalidInput) as err:
+        await store.upsert_encoded((), [("REFERRED", "Customer", "c1", "Customer", "ghost", "{}")])
+    assert any("ghost" in p.where for p in err.value.problems)
+    assert await store.data_version() == v0 + 1
+
+
 async def test_delete_edges(store: GraphStore) -> None:
     await small_graph(store)
     v = await store.data_version()
