@@ -29,7 +29,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Final
@@ -274,38 +274,21 @@ def k_strongest_paths(
                 best = tail + cost
         return best
 
-    tick = itertools.count()
-    heap: list[tuple[float, int, float, tuple[Any, ...], bool]] = []
-    for s in sorted(source_set, key=str):
-        h = bound(s, max_hops)
-        if h < _INF:
-            heap.append((h, next(tick), 0.0, (s,), False))
-    heapq.heapify(heap)
-    found: list[tuple[Any, ...]] = []
-    kth = _INF
-    while heap:
-        f, _, g, path, complete = heap[0]
-        if len(found) >= k and f > kth + _TIE_TOLERANCE:
-            break
-        heapq.heappop(heap)
-        if complete:
-            found.append(path)
-            if len(found) == k:
-                kth = g
-            continue
-        v = path[-1]
+    def expand(g: float, path: tuple[Any, ...]) -> Iterator[_Step]:
         hops_left = max_hops - (len(path) - 1)
-        for w, c in costs[v]:
+        for w, c in costs[path[-1]]:
             if w in path:
                 continue
             g_w = g + c
             if w in target_set:
-                heapq.heappush(heap, (g_w, next(tick), g_w, (*path, w), True))
+                yield g_w, g_w, (*path, w), True
             elif hops_left > 1:
                 h = layers[hops_left - 1].get(w, _INF)
                 if h < _INF:
-                    heapq.heappush(heap, (g_w + h, next(tick), g_w, (*path, w), False))
+                    yield g_w + h, g_w, (*path, w), False
 
+    starts = ((bound(s, max_hops), s) for s in sorted(source_set, key=str))
+    found = _best_first(starts, expand, k)
     return _ranked(G, found, k, strength, rel)
 
 
@@ -323,12 +306,45 @@ def _backward_search(
     by ``reach.layers[j][v]``. A source ends a path and may also lie inside a longer one.
     """
     layers = reach.layers
+
+    def expand(g: float, path: tuple[Any, ...]) -> Iterator[_Step]:
+        # a neighbour w would end a path of len(path) edges; what w may add to reach a source:
+        hops_left = max_hops - len(path)
+        layer = layers[hops_left] if hops_left > 0 else None
+        for w, c in costs[path[-1]]:
+            if w in target_set or w in path:
+                continue
+            g_w = g + c
+            if w in source_set:
+                yield g_w, g_w, (*path, w), True
+            if layer is not None:
+                h = layer.get(w, _INF)
+                if h < _INF:
+                    yield g_w + h, g_w, (*path, w), False
+
+    starts = ((layers[max_hops].get(t, _INF), t) for t in sorted(target_set, key=str))
+    return _best_first(starts, expand, k)
+
+
+_Step = tuple[float, float, tuple[Any, ...], bool]
+"""A search step: (bound on the whole path's cost, cost so far, path, complete)."""
+
+
+def _best_first(
+    starts: Iterable[tuple[float, Any]],
+    expand: Callable[[float, tuple[Any, ...]], Iterable[_Step]],
+    k: int,
+) -> list[tuple[Any, ...]]:
+    """Best-first search shared by both directions: every complete path whose cost is within
+    the tolerance of the k-th least, in order of cost.
+
+    ``starts`` are (bound, node) pairs (an infinite bound: unreachable, left out); ``expand``
+    gives the steps from a partial path, each with an admissible bound.
+    """
     tick = itertools.count()
-    heap: list[tuple[float, int, float, tuple[Any, ...], bool]] = []
-    for t in sorted(target_set, key=str):
-        h = layers[max_hops].get(t, _INF)
-        if h < _INF:
-            heap.append((h, next(tick), 0.0, (t,), False))
+    heap: list[tuple[float, int, float, tuple[Any, ...], bool]] = [
+        (h, next(tick), 0.0, (node,), False) for h, node in starts if h < _INF
+    ]
     heapq.heapify(heap)
     push = heapq.heappush
     found: list[tuple[Any, ...]] = []
@@ -343,19 +359,8 @@ def _backward_search(
             if len(found) == k:
                 kth = g
             continue
-        # a neighbour w would end a path of len(path) edges; what w may add to reach a source:
-        hops_left = max_hops - len(path)
-        layer = layers[hops_left] if hops_left > 0 else None
-        for w, c in costs[path[-1]]:
-            if w in target_set or w in path:
-                continue
-            g_w = g + c
-            if w in source_set:
-                push(heap, (g_w, next(tick), g_w, (*path, w), True))
-            if layer is not None:
-                h = layer.get(w, _INF)
-                if h < _INF:
-                    push(heap, (g_w + h, next(tick), g_w, (*path, w), False))
+        for f_w, g_w, path_w, done in expand(g, path):
+            push(heap, (f_w, next(tick), g_w, path_w, done))
     return found
 
 
