@@ -121,6 +121,7 @@ class LinkStatus(StrEnum):
 
 # --- value types -------------------------------------------------------------------------------
 
+_TIMESTAMP_FORMAT: Final = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
 
 
 def format_timestamp(value: datetime) -> str:
@@ -130,8 +131,17 @@ def format_timestamp(value: datetime) -> str:
         raise ValueError("timestamp has no timezone; add one, e.g. 2024-05-01T12:00:00Z")
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    # isoformat is three times cheaper than strftime, and loads format millions of these
-    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # %-formatting the fields is twice as cheap as isoformat and five times strftime; a load
+    # formats millions of these
+    return _TIMESTAMP_FORMAT % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -42,7 +42,7 @@ from loaders.checks import LoadIndex, Loc, loc_line, make_loc
 from loaders.identity import ResolutionReport, resolve_identities
 from loaders.layout import DataFile, FileSpec, discover
 from loaders.progress import BarProgress, LineProgress, NoProgress, Progress, make_progress
-from loaders.readers import RawRow, RowSource, open_source
+from loaders.readers import open_source
 from loaders.rejects import write_rejects
 from loaders.rows import EdgeRecord, NodeRecord, RowError, RowParser
 from loaders.staging import StagedRecord, StagingFile
@@ -167,17 +167,6 @@ def _collect_young() -> None:
     gc.collect(1)
 
 
-def _chunks(source: RowSource, size: int) -> Iterator[list[RawRow]]:
-    chunk: list[RawRow] = []
-    for row in source:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _refs(record: NodeRecord | EdgeRecord) -> Iterator[tuple[str, str]]:
     if isinstance(record, EdgeRecord):
         yield record.src.label.value, record.src.id
@@ -187,9 +176,9 @@ def _refs(record: NodeRecord | EdgeRecord) -> Iterator[tuple[str, str]]:
         yield (src_label, src_id) if rel == _PERFORMED else (dst_label, dst_id)
 
 
-def _node_ref(spec: FileSpec, raw: RawRow) -> tuple[str, str] | None:
+def _node_ref(spec: FileSpec, data: dict[str, Any]) -> tuple[str, str] | None:
     """The node a rejected row meant to write, when its id can be read."""
-    node_id = raw.data.get("id")
+    node_id = data.get("id")
     if spec.label is None or not isinstance(node_id, str) or not node_id.strip():
         return None
     return spec.label.value, node_id.strip()
@@ -400,30 +389,30 @@ class _Loader:
             ]
             if header:
                 self.header_problems[i] = header
-            for n, chunk in enumerate(_chunks(source, _CHUNK), 1):
+            for n, chunk in enumerate(source.chunks(_CHUNK), 1):
                 if n % _YOUNG_GC_EVERY == 0:
                     _collect_young()
                 report.read += len(chunk)
-                parsed: list[tuple[int, NodeRecord | EdgeRecord | list[RowError], RawRow]] = []
-                for raw in chunk:
+                for raw in chunk.unreadable:
                     loc = make_loc(i, raw.line)
-                    if header:
-                        index.reject(loc, header, _node_ref(spec, raw))
-                    elif raw.error is not None:
-                        index.reject(loc, [("", raw.error)], _node_ref(spec, raw))
-                    else:
-                        parsed.append((loc, parser.parse(raw.data), raw))
+                    index.reject(loc, header or [("", raw.error or "")], _node_ref(spec, raw.data))
+                if header:
+                    for line, data in zip(chunk.lines, chunk.rows, strict=True):
+                        index.reject(make_loc(i, line), header, _node_ref(spec, data))
+                    continue
+                results = parser.parse_many(chunk.rows)
                 await index.prefetch(
-                    ref for _, r, _ in parsed if not isinstance(r, list) for ref in _refs(r)
+                    ref for r in results if not isinstance(r, list) for ref in _refs(r)
                 )
-                for loc, result, raw in parsed:
+                base = make_loc(i, 0)
+                for line, result, data in zip(chunk.lines, results, chunk.rows, strict=True):
                     if isinstance(result, list):
-                        index.reject(loc, result, _node_ref(spec, raw))
+                        index.reject(base | line, result, _node_ref(spec, data))
                     elif isinstance(result, NodeRecord):
-                        if index.add_node(result, loc):
-                            out.append(_stage_node(result, loc_line(loc)))
-                    elif index.add_edge(result, loc, columns):
-                        out.append(_stage_edge(result, loc_line(loc)))
+                        if index.add_node(result, base | line):
+                            out.append(_stage_node(result, line))
+                    elif index.add_edge(result, base | line, columns):
+                        out.append(_stage_edge(result, line))
                 self.progress.update(report.read, source.bytes_read)
                 await out.chunk_done()
         self.progress.finish()

@@ -1,22 +1,28 @@
-"""Readers of CSV and JSON Lines files: one raw row at a time, with its line number.
+"""Readers of CSV and JSON Lines files: rows with their line numbers, in chunks or one by one.
 
-Files are read as bytes and decoded line by line, so a line that is not UTF-8 becomes a
-rejected row with its line number instead of an exception that ends the file. Nothing here
-knows the domain: a row is a dict of column → value with empty cells and JSON nulls left out.
+Files are read as bytes a block at a time and decoded per block; a block that is not UTF-8 is
+decoded line by line, so a line that is not UTF-8 becomes a rejected row with its line number
+instead of an exception that ends the file. Nothing here knows the domain: a row is a dict of
+column → value with empty cells and JSON nulls left out. A load reads :meth:`RowSource.chunks`
+(parallel lists, no object per row); iterating a source gives :class:`RawRow` objects.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Final
 
-__all__ = ["RawRow", "RowSource", "open_source"]
+__all__ = ["Chunk", "RawRow", "RowSource", "open_source"]
 
 _BOM = b"\xef\xbb\xbf"
+_BLOCK = 1 << 20  # bytes read at once; rows are still numbered by physical line
+_JSON_SPACE = " \t\n\r"  # what json.loads accepts around a value
+_DECODER: Final = json.JSONDecoder()
 
 
 @dataclass(slots=True)
@@ -30,8 +36,21 @@ class RawRow:
 
 
 @dataclass(slots=True)
+class Chunk:
+    """Consecutive records of a file: the readable ones as parallel lists (``lines[k]`` is
+    where ``rows[k]`` starts), and the unreadable ones as :class:`RawRow` with their error."""
+
+    lines: list[int] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    unreadable: list[RawRow] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.lines) + len(self.unreadable)
+
+
+@dataclass(slots=True)
 class RowSource:
-    """An open data file: its header (CSV) and an iterator of its rows.
+    """An open data file: its header (CSV) and its rows, one by one or in chunks.
 
     ``bytes_read`` grows while rows are consumed (for progress bars); ``header_problems`` lists
     columns the CSV header repeats (per-row checks cannot see those).
@@ -44,12 +63,23 @@ class RowSource:
     header_problems: list[tuple[str, str]] = field(default_factory=list)
     _handle: BinaryIO | None = None
     _after_header: Iterator[str] | None = None
+    _header_lines: int = 1
     _bad_lines: dict[int, str] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[RawRow]:
+        for chunk in self.chunks(1_000):
+            bad = {r.line: r for r in chunk.unreadable}
+            rows = (RawRow(n, d) for n, d in zip(chunk.lines, chunk.rows, strict=True))
+            if bad:
+                yield from sorted([*rows, *bad.values()], key=lambda r: r.line)
+            else:
+                yield from rows
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        """The records in file order, about ``size`` at a time."""
         if self.format == "csv":
-            return self._csv_rows()
-        return self._jsonl_rows()
+            return self._csv_chunks(size)
+        return self._jsonl_chunks(size)
 
     def close(self) -> None:
         if self._handle is not None:
@@ -64,21 +94,59 @@ class RowSource:
 
     # -- decoding ------------------------------------------------------------------------
 
-    def _lines(self) -> Iterator[str]:
-        """Decoded physical lines; undecodable ones are remembered by line number."""
+    def _blocks(self) -> Iterator[list[str]]:
+        """Decoded physical lines (each with its newline), a block of the file at a time.
+
+        Lines that are not UTF-8 are decoded with replacement characters and remembered by
+        line number in ``_bad_lines``, so that the row becomes a rejected row instead of an
+        exception that ends the file.
+        """
         assert self._handle is not None
-        for number, chunk in enumerate(self._handle, start=1):
-            self.bytes_read += len(chunk)
-            if number == 1 and chunk.startswith(_BOM):
-                chunk = chunk[len(_BOM) :]
-            try:
-                yield chunk.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self._bad_lines[number] = (
-                    f"not UTF-8: byte 0x{chunk[exc.start]:02x} at column {exc.start + 1} "
-                    "(save the file as UTF-8)"
-                )
-                yield chunk.decode("utf-8", errors="replace")
+        before = 0  # physical lines in earlier blocks
+        rest = self._handle.read(len(_BOM))
+        self.bytes_read += len(rest)
+        if rest == _BOM:
+            rest = b""
+        while True:
+            data = self._handle.read(_BLOCK)
+            self.bytes_read += len(data)
+            if not data:
+                if rest:
+                    yield self._split(rest, before)
+                return
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:  # a line longer than a block: keep reading
+                rest = data
+                continue
+            lines = self._split(data[:cut], before)
+            rest = data[cut:]
+            before += len(lines)
+            yield lines
+
+    def _split(self, block: bytes, before: int) -> list[str]:
+        """The lines of ``block`` (split at ``\\n`` only, like reading the file line by line)."""
+        try:
+            parts = block.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            parts = []
+            for k, raw in enumerate(block.split(b"\n")):
+                try:
+                    parts.append(raw.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    self._bad_lines[before + k + 1] = (
+                        f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} "
+                        "(save the file as UTF-8)"
+                    )
+                    parts.append(raw.decode("utf-8", errors="replace"))
+        last = parts.pop()  # "" when the block ends with a newline
+        lines = [part + "\n" for part in parts]
+        if last:
+            lines.append(last)
+        return lines
+
+    def _lines(self) -> Iterator[str]:
+        return itertools.chain.from_iterable(self._blocks())
 
     # -- CSV -------------------------------------------------------------------------------
 
@@ -91,6 +159,7 @@ class RowSource:
         except StopIteration:
             header = []
         self.columns = [h.strip() for h in header]
+        self._header_lines = reader.line_num
         seen: set[str] = set()
         for name in self.columns:
             if name in seen:
@@ -98,71 +167,102 @@ class RowSource:
             seen.add(name)
         self._after_header = lines
 
-    def _csv_rows(self) -> Iterator[RawRow]:
+    def _csv_chunks(self, size: int) -> Iterator[Chunk]:
         if self._after_header is None:
             self.read_header()
         lines = self._after_header
         assert self.columns is not None and lines is not None
         columns = self.columns
         width = len(columns)
-        # csv.reader keeps line_num = physical lines consumed; the header took the first.
+        # csv.reader counts the physical lines it consumed; the header took the first ones
         reader = csv.reader(lines)
-        offset = 1
+        offset = self._header_lines
         bad = self._bad_lines
+        chunk = Chunk()
+        done = reader.line_num
         while True:
-            start = reader.line_num + offset + 1
             try:
-                cells = next(reader)
-            except StopIteration:
-                return
+                for cells in reader:
+                    start, done = done + offset + 1, reader.line_num
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue
+                    data = (
+                        {c: v for c, v in zip(columns, cells, strict=False) if v != ""}
+                        if "" in cells
+                        else dict(zip(columns, cells, strict=False))
+                    )
+                    error = None
+                    if bad:
+                        physical = range(start, done + offset + 1)
+                        error = next((bad.pop(n) for n in physical if n in bad), None)
+                    if error is None and len(cells) > width and any(cells[width:]):
+                        error = f"row has {len(cells)} cells but the header names {width} columns"
+                    if error is None:
+                        chunk.lines.append(start)
+                        chunk.rows.append(data)
+                    else:
+                        chunk.unreadable.append(RawRow(start, data, error))
+                    if len(chunk.lines) >= size:
+                        yield chunk
+                        chunk = Chunk()
             except csv.Error as exc:
-                yield RawRow(start, {}, f"unreadable CSV: {exc}")
+                start, done = done + offset + 1, reader.line_num
+                chunk.unreadable.append(RawRow(start, {}, f"unreadable CSV: {exc}"))
                 continue
-            end = reader.line_num + offset
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            data = {c: v for c, v in zip(columns, cells, strict=False) if v != ""}
-            error = None
-            if bad:
-                for n in range(start, end + 1):
-                    if n in bad:
-                        error = bad.pop(n)
-                        break
-            if error is None and len(cells) > width:
-                extra = [v for v in cells[width:] if v != ""]
-                if extra:
-                    error = f"row has {len(cells)} cells but the header names {width} columns"
-            yield RawRow(start, data, error)
+            break
+        if len(chunk):
+            yield chunk
 
     # -- JSON Lines ------------------------------------------------------------------------
 
-    def _jsonl_rows(self) -> Iterator[RawRow]:
+    def _jsonl_chunks(self, size: int) -> Iterator[Chunk]:
         bad = self._bad_lines
+        decode = _DECODER.raw_decode
+        chunk = Chunk()
         for number, text in enumerate(self._lines(), start=1):
-            if not text.strip():
-                continue
             if bad and number in bad:
-                yield RawRow(number, {}, bad.pop(number), raw=text.rstrip("\r\n"))
+                if text.strip():
+                    raw = text.rstrip("\r\n")
+                    chunk.unreadable.append(RawRow(number, {}, bad.pop(number), raw))
                 continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield RawRow(
-                    number,
-                    {},
-                    f"broken JSON: {exc.msg} (column {exc.colno})",
-                    raw=text.rstrip("\r\n"),
+            try:  # the common case without json.loads's own per-call overhead
+                value, end = decode(text)
+                if text[end:].strip(_JSON_SPACE):
+                    raise ValueError(text)
+            except ValueError:
+                if not text.strip():
+                    continue
+                try:  # the exact verdict and message of json.loads
+                    value = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    chunk.unreadable.append(
+                        RawRow(
+                            number,
+                            {},
+                            f"broken JSON: {exc.msg} (column {exc.colno})",
+                            text.rstrip("\r\n"),
+                        )
+                    )
+                    continue
+            if type(value) is not dict:
+                chunk.unreadable.append(
+                    RawRow(
+                        number,
+                        {},
+                        f"a line must be a JSON object, not {type(value).__name__}",
+                        text.rstrip("\r\n"),
+                    )
                 )
                 continue
-            if not isinstance(value, dict):
-                yield RawRow(
-                    number,
-                    {},
-                    f"a line must be a JSON object, not {type(value).__name__}",
-                    raw=text.rstrip("\r\n"),
-                )
-                continue
-            yield RawRow(number, {k: v for k, v in value.items() if v is not None})
+            chunk.lines.append(number)
+            if None in value.values():
+                value = {k: v for k, v in value.items() if v is not None}
+            chunk.rows.append(value)
+            if len(chunk.lines) >= size:
+                yield chunk
+                chunk = Chunk()
+        if len(chunk):
+            yield chunk
 
 
 def open_source(path: Path) -> RowSource:

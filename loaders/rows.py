@@ -4,17 +4,29 @@ Node rows are validated by the domain records of :mod:`graph_api.model` themselv
 (``extra="forbid"``); relationship rows by their property model plus two endpoint columns; an
 interaction row may carry its relationships inline (:func:`_inline_edges`). Parsing never
 touches a store: reference checks and duplicate checks live in :mod:`loaders.checks`.
+
+:meth:`RowParser.parse_many` is what a load uses: the same result as :meth:`RowParser.parse`
+row by row, for a whole chunk at a time. The chunk's rows are validated by one pydantic call
+(``TypeAdapter(list[Model])``: the per-row work stays in pydantic's compiled core) and their
+properties encoded by :class:`PropsEncoder` (the canonical JSON of ``node_props``, without
+building the dict); any row that the batch refuses, or that needs the row-by-row rules (unknown
+or ``_`` columns, date-only timestamps), goes through :meth:`RowParser.parse`, which also words
+every error.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from json.encoder import encode_basestring
+from typing import Any, Final, get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PlainSerializer, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from graph_api.model import (
@@ -23,6 +35,7 @@ from graph_api.model import (
     NodeLabel,
     RelType,
     edge_props,
+    format_timestamp,
     node_props,
 )
 from graph_api.store.base import NodeRef
@@ -34,6 +47,7 @@ __all__ = [
     "EndpointKind",
     "InlineEdge",
     "NodeRecord",
+    "PropsEncoder",
     "RowError",
     "RowParser",
     "explain",
@@ -135,6 +149,113 @@ def _timestamp_columns(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
+def _is_timestamp(annotation: Any, metadata: Sequence[Any]) -> bool:
+    """Whether a field is a :data:`~graph_api.model.Timestamp` (maybe inside Optional)."""
+    found = list(metadata)
+    stack = [annotation]
+    while stack:
+        hint = stack.pop()
+        found += getattr(hint, "__metadata__", ())
+        stack += get_args(hint)
+    return any(isinstance(m, PlainSerializer) and m.func is format_timestamp for m in found)
+
+
+def _json_float(value: float) -> str | None:
+    return float.__repr__(value) if math.isfinite(value) else None
+
+
+def _json_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _json_timestamp(value: datetime) -> str:
+    return '"' + format_timestamp(value) + '"'
+
+
+def _formatter(
+    annotation: Any, metadata: Sequence[Any]
+) -> tuple[type, Callable[[Any], str | None]]:
+    """The one type a field's non-null values have, and their canonical JSON text (None: no
+    exact rule for this value)."""
+    if _is_timestamp(annotation, metadata):
+        return datetime, _json_timestamp
+    hints = [annotation]
+    while hints:
+        hint = hints.pop()
+        base = getattr(hint, "__origin__", hint)
+        if isinstance(base, type) and issubclass(base, StrEnum):
+            return base, encode_basestring
+        if base in (str, int, float, bool):
+            break
+        hints += [h for h in get_args(hint) if h is not type(None)]
+    else:
+        return object, lambda _: None
+    if base is str:
+        return str, encode_basestring
+    if base is bool:
+        return bool, _json_bool
+    if base is int:
+        return int, int.__repr__
+    return float, _json_float
+
+
+class PropsEncoder:
+    """The canonical JSON of a record's store properties, without building them as a dict.
+
+    ``PropsEncoder(Model, node=True)(record)`` equals
+    ``canonical_json(node_props(record))`` (``edge_props`` for ``node=False``): keys sorted,
+    compact separators, no ``id`` for nodes, no nulls, timestamps as
+    :func:`~graph_api.model.format_timestamp`, enums as their values. A value it has no exact
+    rule for (a non-finite float, a value of another type than its field's) makes it return the
+    slow form for that record, so the result never differs (tests compare both on every model).
+    """
+
+    def __init__(self, model: type[BaseModel], *, node: bool) -> None:
+        fields = sorted(
+            (f.alias or name, name, f)
+            for name, f in model.model_fields.items()
+            if not (node and name == "id")
+        )
+        self._fields = [
+            (encode_basestring(alias) + ":", name, *_formatter(f.annotation, f.metadata))
+            for alias, name, f in fields
+        ]
+        dump = node_props if node else edge_props
+        self._slow: Callable[[Any], str] = lambda record: canonical_json(dump(record))
+
+    def __call__(self, record: BaseModel) -> str:
+        parts = []
+        for key, name, kind, text in self._fields:
+            value = getattr(record, name)
+            if value is None:
+                continue
+            out = text(value) if type(value) is kind else None
+            if out is None:
+                return self._slow(record)
+            parts.append(key + out)
+        return "{" + ",".join(parts) + "}" if parts else "{}"
+
+
+def _validate_all(adapter: TypeAdapter[list[Any]], items: list[Any]) -> list[Any | None]:
+    """Validate ``items`` in one pydantic call; the items it refuses come back as None."""
+    try:
+        return adapter.validate_python(items)
+    except ValidationError as exc:
+        refused = {
+            e["loc"][0]
+            for e in exc.errors(include_url=False, include_context=False, include_input=False)
+        }
+    keep = [i for i in range(len(items)) if i not in refused]
+    out: list[Any | None] = [None] * len(items)
+    try:
+        valid = adapter.validate_python([items[i] for i in keep])
+    except ValidationError:  # items are validated one by one, so this does not happen
+        return out
+    for i, record in zip(keep, valid, strict=True):
+        out[i] = record
+    return out
+
+
 class RowParser:
     """Turns the raw rows of one file spec into records; one parser per file."""
 
@@ -149,6 +270,8 @@ class RowParser:
         self._props = frozenset(model_columns(self._model)) - {"id"}
         self._dates = _timestamp_columns(self._model)
         self._inline = spec.label is NodeLabel.INTERACTION
+        self._batch: TypeAdapter[list[Any]] = TypeAdapter(list[self._model])  # type: ignore[name-defined]
+        self._encode = PropsEncoder(self._model, node=spec.label is not None)
 
     def unknown_columns(self, columns: list[str]) -> list[str]:
         return [c for c in columns if c not in self.columns and not c.startswith("_")]
@@ -171,6 +294,82 @@ class RowParser:
         if self.spec.label is not None:
             return self._parse_node(self.spec.label, row, errors)
         return self._parse_edge(row, errors)
+
+    def parse_many(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> list[NodeRecord | EdgeRecord | list[RowError]]:
+        """``[self.parse(row) for row in rows]``, validating the chunk in one pydantic call."""
+        if self.spec.label is not None:
+            return self._nodes_many(self.spec.label, rows)
+        return self._edges_many(rows)
+
+    def _nodes_many(
+        self, label: NodeLabel, rows: Sequence[dict[str, Any]]
+    ) -> list[NodeRecord | EdgeRecord | list[RowError]]:
+        columns = self.columns
+        batch: list[dict[str, Any]] = []
+        where: list[int] = []
+        links: list[dict[str, Any] | None] = []
+        for n, row in enumerate(rows):
+            if not columns.issuperset(row):
+                continue  # unknown or ``_`` columns: the row-by-row rules
+            if self._inline:
+                link = {k: v for k, v in row.items() if k in _LINK_COLUMNS}
+                if link:
+                    row = {k: v for k, v in row.items() if k not in _LINK_COLUMNS}
+                links.append(link)
+            batch.append(row)
+            where.append(n)
+        out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
+        encode = self._encode
+        for j, record in enumerate(_validate_all(self._batch, batch)):
+            if record is None:
+                continue
+            node_id: str = record.id
+            edges: list[InlineEdge] = []
+            if self._inline and links[j]:
+                errors: list[RowError] = []
+                edges = _inline_edges(node_id, links[j], errors)  # type: ignore[arg-type]
+                if errors:
+                    out[where[j]] = errors
+                    continue
+            encoded = encode(record)
+            out[where[j]] = NodeRecord(
+                label, node_id, encoded, edges, hash((encoded, tuple(edges)))
+            )
+        return [r if r is not None else self.parse(rows[n]) for n, r in enumerate(out)]
+
+    def _edges_many(
+        self, rows: Sequence[dict[str, Any]]
+    ) -> list[NodeRecord | EdgeRecord | list[RowError]]:
+        spec = self.spec
+        assert spec.rel is not None and spec.src is not None and spec.dst is not None
+        columns, props, rel = self.columns, self._props, spec.rel
+        ends: list[tuple[NodeRef, NodeRef]] = []
+        batch: list[dict[str, Any]] = []
+        where: list[int] = []
+        for n, row in enumerate(rows):
+            if not columns.issuperset(row):
+                continue
+            errors: list[RowError] = []
+            src = _endpoint(spec.src, row, errors)
+            dst = _endpoint(spec.dst, row, errors)
+            if src is None or dst is None:
+                continue
+            ends.append((src, dst))
+            batch.append({k: v for k, v in row.items() if k in props})
+            where.append(n)
+        out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
+        if not props:  # a type without properties: nothing to validate
+            for j, (src, dst) in enumerate(ends):
+                out[where[j]] = EdgeRecord(rel, src, dst)
+        else:
+            encode = self._encode
+            for j, record in enumerate(_validate_all(self._batch, batch)):
+                if record is not None:
+                    src, dst = ends[j]
+                    out[where[j]] = EdgeRecord(rel, src, dst, encode(record))
+        return [r if r is not None else self.parse(rows[n]) for n, r in enumerate(out)]
 
     # -- nodes -------------------------------------------------------------------------------
 

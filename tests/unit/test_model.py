@@ -19,6 +19,8 @@ from graph_api.model import format_timestamp, parse_timestamp
         ),
         (datetime(2024, 5, 1, 12, 0, 0, 5, tzinfo=UTC), "2024-05-01T12:00:00.000005Z"),
         (datetime(999, 1, 1, tzinfo=UTC), "0999-01-01T00:00:00.000000Z"),
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000000Z"),
+        (datetime(9999, 12, 31, 23, 59, 59, 999999, UTC), "9999-12-31T23:59:59.999999Z"),
     ],
 )
 def test_timestamps_are_fixed_width_utc_text(value: datetime, text: str) -> None:
