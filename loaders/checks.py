@@ -2,9 +2,11 @@
 
 The :class:`LoadIndex` keeps what a load needs to answer "does this node exist?" and "was this
 id given before, with the same values?" in compact form: per label a dict of id → one packed
-int (a fingerprint of the row's values and where it was first seen); per relationship type a
-dict of a 128-bit key digest → packed int. Ids that are not in the load are looked up in the
-store in batches (:meth:`LoadIndex.prefetch`) and remembered.
+int (a fingerprint of the row's values and where it was first seen). Where a node was first
+seen is unique, so it doubles as the node's *token*; nodes found in the store get tokens of
+their own. A relationship's key is its two endpoints' tokens in one int, exact and small: per
+relationship type a dict of that key → packed int. Ids that are not in the load are looked up
+in the store in batches (:meth:`LoadIndex.prefetch`) and remembered.
 
 An interaction that responds to an interaction not seen yet is *pending* until the whole file
 is read (replies may come before what they answer); :meth:`LoadIndex.settle_pending` then
@@ -13,14 +15,13 @@ rejects the ones whose chain leads to a missing interaction.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import GraphStore
-from loaders.rows import EdgeRecord, NodeRecord, RowError, edge_fingerprint
+from loaders.rows import EdgeRecord, NodeRecord, RowError
 
 __all__ = ["INLINE_COLUMNS", "LoadIndex", "Loc", "loc_line", "make_loc"]
 
@@ -29,6 +30,8 @@ Loc = int
 
 _M48: Final = (1 << 48) - 1
 _M64: Final = (1 << 64) - 1
+_STORE_TOKENS: Final = 1 << 48
+"""Tokens of nodes found in the store start here, above every location in the load."""
 _LOOKUP_BATCH: Final = 1_000
 
 INLINE_COLUMNS: Final = {
@@ -64,12 +67,6 @@ def _pack(digest: int, loc: Loc) -> int:
     return (digest & _M64) << 48 | loc
 
 
-def _edge_key(record: EdgeRecord) -> int:
-    src, dst = record.src, record.dst
-    text = f"{record.type}\0{src.label}\0{src.id}\0{dst.label}\0{dst.id}"
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=16).digest(), "big")
-
-
 @dataclass(slots=True)
 class _Pending:
     parent: str
@@ -84,8 +81,8 @@ class LoadIndex:
         self._lookup_labels = frozenset(label.value for label in labels_in_store)
         self.nodes: dict[str, dict[str, int]] = {label.value: {} for label in NodeLabel}
         self._edges: dict[int, int] = {}
-        self._edge_type: RelType | None = None
-        self._in_store: set[Key] = set()
+        self._edge_type: str | None = None
+        self._in_store: dict[Key, int] = {}
         self._not_in_store: set[Key] = set()
         self._pending: dict[str, _Pending] = {}
         self.rejected: dict[Loc, list[RowError]] = {}
@@ -104,11 +101,17 @@ class LoadIndex:
 
     # -- existence ---------------------------------------------------------------------------
 
+    def _token(self, label: str, node_id: str) -> int | None:
+        """The node's token (see the module docstring), or None if it is not known to exist."""
+        packed = self.nodes[label].get(node_id)
+        if packed is not None:
+            if label == _INTERACTION and node_id in self._pending:
+                return None
+            return packed & _M48
+        return self._in_store.get((label, node_id))
+
     def _known(self, key: Key) -> bool:
-        label, node_id = key
-        if node_id in self.nodes[label]:
-            return not (label == _INTERACTION and node_id in self._pending)
-        return key in self._in_store
+        return self._token(*key) is not None
 
     async def prefetch(self, keys: Iterable[Key]) -> None:
         """Look up in the store, in batches, the nodes this load has not seen yet."""
@@ -130,8 +133,10 @@ class LoadIndex:
                 batch = unique[start : start + _LOOKUP_BATCH]
                 found = await self._store.get_nodes(NodeLabel(label), batch)
                 for node_id in batch:
-                    target = self._in_store if node_id in found else self._not_in_store
-                    target.add((label, node_id))
+                    if node_id in found:
+                        self._in_store[label, node_id] = _STORE_TOKENS + len(self._in_store)
+                    else:
+                        self._not_in_store.add((label, node_id))
 
     # -- rows ----------------------------------------------------------------------------------
 
@@ -210,20 +215,23 @@ class LoadIndex:
 
     def add_edge(self, record: EdgeRecord, loc: Loc, columns: tuple[str, str]) -> bool:
         """Check a relationship row; True when it is new and must be staged."""
-        errors: list[RowError] = []
-        for ref, column in ((record.src, columns[0]), (record.dst, columns[1])):
-            key = (ref.label.value, ref.id)
-            if not self._known(key):
-                errors.append((column, self._missing(key)))
-        if errors:
+        rel, src_label, src_id, dst_label, dst_id, encoded = record
+        src = self._token(src_label, src_id)
+        dst = self._token(dst_label, dst_id)
+        if src is None or dst is None:
+            errors: list[RowError] = []
+            if src is None:
+                errors.append((columns[0], self._missing((src_label, src_id))))
+            if dst is None:
+                errors.append((columns[1], self._missing((dst_label, dst_id))))
             self.reject(loc, errors)
             return False
-        if record.type is not self._edge_type:
-            # Keys of different types never collide: keep one type's keys at a time.
+        if rel != self._edge_type:
+            # Keys of different types never meet: keep one type's keys at a time.
             self._edges.clear()
-            self._edge_type = record.type
-        edge_key = _edge_key(record)
-        digest = edge_fingerprint(record)
+            self._edge_type = rel
+        edge_key = src << 64 | dst
+        digest = hash(encoded)
         packed = self._edges.get(edge_key)
         if packed is None:
             self._edges[edge_key] = _pack(digest, loc)
@@ -237,7 +245,7 @@ class LoadIndex:
             [
                 (
                     columns[1],
-                    f"{record.type} {record.src.id!r} → {record.dst.id!r} was given before "
+                    f"{rel} {src_id!r} → {dst_id!r} was given before "
                     f"(line {first}) with different values",
                 )
             ],

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from json.encoder import encode_basestring
-from typing import Any, Final, get_args
+from typing import Any, Final, NamedTuple, get_args
 
 from pydantic import BaseModel, PlainSerializer, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
@@ -85,13 +85,16 @@ InlineEdge = tuple[str, str, str, str, str]
 id), plain strings (cheap to hash, stage and compare)."""
 
 
-@dataclass(slots=True)
-class EdgeRecord:
-    """A valid relationship row; ``encoded`` is its properties in the store's canonical JSON."""
+class EdgeRecord(NamedTuple):
+    """A valid relationship row in the form the store writes (an ``EncodedEdge``): plain
+    strings, cheap to hash, compare and stage; ``encoded`` is its properties in the store's
+    canonical JSON."""
 
-    type: RelType
-    src: NodeRef
-    dst: NodeRef
+    type: str
+    src_label: str
+    src_id: str
+    dst_label: str
+    dst_id: str
     encoded: str = "{}"
 
     @property
@@ -344,31 +347,44 @@ class RowParser:
     ) -> list[NodeRecord | EdgeRecord | list[RowError]]:
         spec = self.spec
         assert spec.rel is not None and spec.src is not None and spec.dst is not None
-        columns, props, rel = self.columns, self._props, spec.rel
-        ends: list[tuple[NodeRef, NodeRef]] = []
+        columns, props, rel = self.columns, self._props, spec.rel.value
+        src_end, dst_end = spec.src, spec.dst
+        plain = src_end.type_column is None and dst_end.type_column is None
+        src_column, dst_column = src_end.column, dst_end.column
+        src_label, dst_label = src_end.default.value, dst_end.default.value
+        ends: list[tuple[str, str, str, str]] = []
         batch: list[dict[str, Any]] = []
         where: list[int] = []
         for n, row in enumerate(rows):
             if not columns.issuperset(row):
-                continue
-            errors: list[RowError] = []
-            src = _endpoint(spec.src, row, errors)
-            dst = _endpoint(spec.dst, row, errors)
-            if src is None or dst is None:
-                continue
-            ends.append((src, dst))
-            batch.append({k: v for k, v in row.items() if k in props})
+                continue  # unknown or ``_`` columns: the row-by-row rules
+            if plain:  # _endpoint's rules for the common case: two text ids, one label each
+                src_id, dst_id = row.get(src_column), row.get(dst_column)
+                if type(src_id) is not str or type(dst_id) is not str:
+                    continue
+                src_id, dst_id = src_id.strip(), dst_id.strip()
+                if not (0 < len(src_id) <= _MAX_ID and 0 < len(dst_id) <= _MAX_ID):
+                    continue
+                ends.append((src_label, src_id, dst_label, dst_id))
+            else:
+                errors: list[RowError] = []
+                src = _endpoint(src_end, row, errors)
+                dst = _endpoint(dst_end, row, errors)
+                if src is None or dst is None:
+                    continue
+                ends.append((src.label.value, src.id, dst.label.value, dst.id))
+            if props:
+                batch.append({k: v for k, v in row.items() if k in props})
             where.append(n)
         out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
         if not props:  # a type without properties: nothing to validate
-            for j, (src, dst) in enumerate(ends):
-                out[where[j]] = EdgeRecord(rel, src, dst)
+            for j, end in enumerate(ends):
+                out[where[j]] = EdgeRecord(rel, *end)
         else:
             encode = self._encode
             for j, record in enumerate(_validate_all(self._batch, batch)):
                 if record is not None:
-                    src, dst = ends[j]
-                    out[where[j]] = EdgeRecord(rel, src, dst, encode(record))
+                    out[where[j]] = EdgeRecord(rel, *ends[j], encode(record))
         return [r if r is not None else self.parse(rows[n]) for n, r in enumerate(out)]
 
     # -- nodes -------------------------------------------------------------------------------
@@ -411,7 +427,7 @@ class RowParser:
                 errors.extend(explain(e) for e in exc.errors())
         if errors or src is None or dst is None:
             return errors
-        return EdgeRecord(spec.rel, src, dst, encoded)
+        return EdgeRecord(spec.rel.value, src.label.value, src.id, dst.label.value, dst.id, encoded)
 
 
 def _clean_id(value: object) -> str | None:
@@ -514,8 +530,3 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
             ids = [one]
         edges.extend((rel, _I, node_id, target, other) for other in ids)
     return edges
-
-
-def edge_fingerprint(record: EdgeRecord) -> int:
-    """Fingerprint of a relationship's properties (to tell same-key rows apart)."""
-    return hash(record.encoded)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -315,3 +317,18 @@ async def test_interaction_relationships_may_come_in_their_own_files(
     for rel in (RelType.ABOUT, RelType.IN, RelType.MENTIONS, RelType.RESPONDS_TO):
         assert await graph_store.count_edges(rel) == 1
     assert await graph_store.count_edges(RelType.PERFORMED) == 2
+
+
+async def test_a_load_gives_back_the_interpreter_settings_it_tunes(
+    graph_store: SqliteGraphStore, make_folder: FolderFactory
+) -> None:
+    """A load pauses the cyclic collector and shortens the GIL switch interval (see
+    loaders.load); both come back as they were, after a good load and after a refused one."""
+    gc.enable()
+    before = sys.getswitchinterval()
+    await load_path(graph_store, EXAMPLES, progress=False)
+    assert gc.isenabled() and sys.getswitchinterval() == before
+    bad = make_folder({"customers.csv": "id,name\nc1,\n"})
+    with pytest.raises(InvalidInput):
+        await load_path(graph_store, bad, progress=False)
+    assert gc.isenabled() and sys.getswitchinterval() == before

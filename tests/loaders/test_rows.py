@@ -4,8 +4,6 @@ from typing import Any
 
 import pytest
 
-from graph_api.model import NodeLabel
-from graph_api.store.base import NodeRef
 from loaders.layout import FILE_SPECS, FileSpec
 from loaders.rows import EdgeRecord, NodeRecord, RowParser
 
@@ -201,8 +199,7 @@ def test_interaction_links_inline_in_csv_and_json_form() -> None:
 def test_member_defaults_to_profile_and_columns_starting_with_underscore_are_ignored() -> None:
     rec = parse("member_of", {"member": "p1", "community": "g1", "_reason": "old note"})
     assert isinstance(rec, EdgeRecord)
-    assert rec.src == NodeRef(NodeLabel.PROFILE, "p1")
-    assert rec.dst == NodeRef(NodeLabel.COMMUNITY, "g1")
+    assert rec == EdgeRecord("MEMBER_OF", "Profile", "p1", "Community", "g1", "{}")
 
 
 def test_same_values_same_digest_different_values_different_digest() -> None:
