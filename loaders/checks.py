@@ -162,7 +162,7 @@ class LoadIndex:
         me = (record.label.value, record.id)
         errors: list[RowError] = []
         parent: str | None = None
-        for rel, src_label, src_id, dst_label, dst_id in record.edges:
+        for rel, src_label, src_id, dst_label, dst_id, _ in record.edges:
             other = (src_label, src_id) if rel == _PERFORMED else (dst_label, dst_id)
             if self._known(other):
                 continue

@@ -191,7 +191,7 @@ def _refs(record: NodeRecord | EdgeRecord) -> Iterator[tuple[str, str]]:
         yield record[1:3]
         yield record[3:5]
         return
-    for rel, src_label, src_id, dst_label, dst_id in record.edges:
+    for rel, src_label, src_id, dst_label, dst_id, _ in record.edges:
         yield (src_label, src_id) if rel == _PERFORMED else (dst_label, dst_id)
 
 
@@ -282,7 +282,7 @@ class _ToWriter:
         else:
             self.nodes.append((self.label, record.id, record.encoded))
             if record.edges:
-                self.inline.extend((*edge, "{}") for edge in record.edges)
+                self.inline.extend(record.edges)
 
     def append_edge(self, record: EdgeRecord, line: int) -> None:
         self.edges.append(record)
@@ -500,7 +500,7 @@ class _Loader:
             if kind == "nodes":
                 batch.append((label, record[1], record[2]))
             else:
-                batch.extend((t, sl, si, dl, di, "{}") for t, sl, si, dl, di in record[3])
+                batch.extend(record[3])
             if len(batch) >= self.batch_size:
                 await queue.put((kind, i, batch))
                 batch = []
@@ -605,7 +605,7 @@ class _Loader:
 
     async def _write_inline_edges(self, i: int, rejected: dict[Loc, list[RowError]]) -> None:
         def edges(record: StagedRecord) -> list[EncodedEdge]:
-            return [(t, sl, si, dl, di, "{}") for t, sl, si, dl, di in record[3]]
+            return list(record[3])
 
         batches: Iterator[_Batch] = (([], b) for b in self._batches(i, rejected, edges))
         await self._pump(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -80,9 +80,10 @@ def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-InlineEdge = tuple[str, str, str, str, str]
-"""An interaction's inline relationship: (type, source label, source id, target label, target
-id), plain strings (cheap to hash, stage and compare)."""
+InlineEdge = tuple[str, str, str, str, str, str]
+"""An interaction's inline relationship in the form the store writes (an ``EncodedEdge``):
+(type, source label, source id, target label, target id, ``"{}"``), plain strings (cheap to
+hash, stage and compare)."""
 
 
 class EdgeRecord(NamedTuple):
@@ -175,6 +176,22 @@ def _json_timestamp(value: datetime) -> str:
     return '"' + format_timestamp(value) + '"'
 
 
+def _plain_utc(raw: object) -> str | None:
+    """The JSON of a timestamp that pydantic accepted from ``raw``, read off the text itself
+    when it is written plainly in UTC (``2024-05-01T12:00:00Z`` or with six fraction digits):
+    those characters are then exactly :func:`~graph_api.model.format_timestamp`'s, at half the
+    cost of formatting the parsed value. Anything else: None."""
+    if type(raw) is not str or raw[-1:] != "Z" or raw[10:11] != "T":
+        return None
+    if raw[4] != "-" or raw[7] != "-" or raw[13] != ":" or raw[16] != ":":
+        return None
+    if len(raw) == 20:
+        return '"' + raw[:19] + '.000000Z"'
+    if len(raw) == 27 and raw[19] == ".":
+        return '"' + raw + '"'
+    return None
+
+
 def _formatter(
     annotation: Any, metadata: Sequence[Any]
 ) -> tuple[type, Callable[[Any], str | None]]:
@@ -220,19 +237,26 @@ class PropsEncoder:
             if not (node and name == "id")
         )
         self._fields = [
-            (encode_basestring(alias) + ":", name, *_formatter(f.annotation, f.metadata))
+            (encode_basestring(alias) + ":", name, alias, *_formatter(f.annotation, f.metadata))
             for alias, name, f in fields
         ]
         dump = node_props if node else edge_props
         self._slow: Callable[[Any], str] = lambda record: canonical_json(dump(record))
 
-    def __call__(self, record: BaseModel) -> str:
+    def __call__(self, record: BaseModel, raw: Mapping[str, Any] | None = None) -> str:
+        """``raw``: the input pydantic validated ``record`` from, if at hand (lets timestamps
+        written plainly in UTC be copied instead of formatted)."""
         parts = []
-        for key, name, kind, text in self._fields:
+        for key, name, alias, kind, text in self._fields:
             value = getattr(record, name)
             if value is None:
                 continue
-            out = text(value) if type(value) is kind else None
+            out = None
+            if type(value) is kind:
+                if kind is datetime and raw is not None:
+                    out = _plain_utc(raw.get(alias))
+                if out is None:
+                    out = text(value)
             if out is None:
                 return self._slow(record)
             parts.append(key + out)
@@ -336,7 +360,7 @@ class RowParser:
                 if errors:
                     out[where[j]] = errors
                     continue
-            encoded = encode(record)
+            encoded = encode(record, batch[j])
             out[where[j]] = NodeRecord(
                 label, node_id, encoded, edges, hash((encoded, tuple(edges)))
             )
@@ -384,7 +408,7 @@ class RowParser:
             encode = self._encode
             for j, record in enumerate(_validate_all(self._batch, batch)):
                 if record is not None:
-                    out[where[j]] = EdgeRecord(rel, *ends[j], encode(record))
+                    out[where[j]] = EdgeRecord(rel, *ends[j], encode(record, batch[j]))
         return [r if r is not None else self.parse(rows[n]) for n, r in enumerate(out)]
 
     # -- nodes -------------------------------------------------------------------------------
@@ -431,14 +455,12 @@ class RowParser:
 
 
 def _clean_id(value: object) -> str | None:
-    if isinstance(value, bool):
+    if type(value) is str:  # nearly always: test it first
+        value = value.strip()
+        return value if 0 < len(value) <= _MAX_ID else None
+    if isinstance(value, bool) or not isinstance(value, int | str):
         return None
-    if isinstance(value, int):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    return value if 0 < len(value) <= _MAX_ID else None
+    return _clean_id(str(value))
 
 
 def _endpoint(end: Endpoint, row: dict[str, Any], errors: list[RowError]) -> NodeRef | None:
@@ -483,13 +505,14 @@ def _ids(value: object) -> list[str] | None:
 
 
 _C, _P, _I = NodeLabel.CUSTOMER.value, NodeLabel.PROFILE.value, NodeLabel.INTERACTION.value
-_LINK_TARGETS: Final = {
-    "about": (RelType.ABOUT.value, NodeLabel.PRODUCT.value),
-    "in": (RelType.IN.value, NodeLabel.COMMUNITY.value),
-    "mentions": (RelType.MENTIONS.value, NodeLabel.PROFILE.value),
-    "respondsTo": (RelType.RESPONDS_TO.value, NodeLabel.INTERACTION.value),
-}
-_LIST_LINKS: Final = frozenset({"about", "mentions"})
+_PERFORMED: Final = RelType.PERFORMED.value
+_LINK_TARGETS: Final = (
+    ("about", RelType.ABOUT.value, NodeLabel.PRODUCT.value, True),
+    ("in", RelType.IN.value, NodeLabel.COMMUNITY.value, False),
+    ("mentions", RelType.MENTIONS.value, NodeLabel.PROFILE.value, True),
+    ("respondsTo", RelType.RESPONDS_TO.value, NodeLabel.INTERACTION.value, False),
+)
+"""Link columns besides ``actor``: (column, type, target label, whether it lists ids)."""
 
 
 def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -> list[InlineEdge]:
@@ -502,7 +525,7 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
     edges: list[InlineEdge] = []
     if "actor" in links:
         actor = _clean_id(links["actor"])
-        kind = _lower(links.get("actorType", "profile"))
+        kind = _lower(links["actorType"]) if "actorType" in links else "profile"
         if actor is None:
             errors.append(("actor", f"not an id (1 to {_MAX_ID} characters): {links['actor']!r}"))
         elif kind not in _KINDS:
@@ -510,23 +533,24 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
             errors.append(("actorType", f"unknown value {given!r} (expected customer or profile)"))
         else:
             label = _C if kind == "customer" else _P
-            edges.append((RelType.PERFORMED.value, label, actor, _I, node_id))
+            edges.append((_PERFORMED, label, actor, _I, node_id, "{}"))
     elif "actorType" in links:
         errors.append(("actor", "missing (actorType is given)"))
-    for column, (rel, target) in _LINK_TARGETS.items():
+    for column, rel, target, many in _LINK_TARGETS:
         if column not in links:
             continue
         value = links[column]
-        if column in _LIST_LINKS:
+        if many:
             ids = _ids(value)
             if ids is None:
                 errors.append((column, f"not a list of ids (JSON array or a|b|c): {value!r}"))
                 continue
+            for other in ids:
+                edges.append((rel, _I, node_id, target, other, "{}"))
         else:
             one = _clean_id(value)
             if one is None:
                 errors.append((column, f"not an id (1 to {_MAX_ID} characters): {value!r}"))
                 continue
-            ids = [one]
-        edges.extend((rel, _I, node_id, target, other) for other in ids)
+            edges.append((rel, _I, node_id, target, one, "{}"))
     return edges

@@ -19,7 +19,7 @@ __all__ = ["StagedRecord", "StagingFile"]
 StagedRecord = tuple[Any, ...]
 """``(line, id, props, inline_edges)`` for a node, ``(line, type, src label, src id, dst
 label, dst id, props)`` for a relationship; inline edges are ``(type, src label, src id, dst
-label, dst id)``."""
+label, dst id, props)``."""
 
 _CHUNK = 5_000
 

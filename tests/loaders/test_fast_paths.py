@@ -11,21 +11,28 @@ from __future__ import annotations
 import json
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 
 import loaders.readers as readers
-from graph_api.model import EDGE_MODELS, NODE_MODELS, edge_props, node_props
+from graph_api.model import (
+    EDGE_MODELS,
+    NODE_MODELS,
+    Timestamp,
+    edge_props,
+    format_timestamp,
+    node_props,
+)
 from graph_api.store.paging import canonical_json
 from loaders.generate import generate
 from loaders.layout import FILE_SPECS, discover
 from loaders.readers import open_source
-from loaders.rows import PropsEncoder, RowParser
+from loaders.rows import PropsEncoder, RowParser, _plain_utc
 
 SPECS = {s.stem: s for s in FILE_SPECS}
 _T = "2024-05-01T10:00:00Z"
@@ -39,7 +46,7 @@ ODD_ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": "c5", "name": "Ann", "lifetime_value": "3"},  # a Python name, not a column
         {"id": "c6", "name": "Ann", "lifetimeValue": "inf"},  # not finite
         {"id": "c7", "name": "Ann", "lifetimeValue": "-1"},
-        {"id": "c8", "name": "Zoë \"Z\" \\ \u2028 \x01", "phone": "+49 (0) 151-2"},
+        {"id": "c8", "name": 'Zoë "Z" \\ \u2028 \x01', "phone": "+49 (0) 151-2"},
         {"id": "c9", "name": "Ann", "createdAt": "2024-05-01T10:00:00.123456+05:30"},
         {"id": "", "name": "Ann"},
         {"name": "Ann"},
@@ -329,3 +336,54 @@ def test_the_reader_says_where_a_line_is_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(CSV_BYTES)
     errors = {n: e for n, _, e in _all_rows(path) if e}
     assert "0xe9 at column 7" in errors[5]
+
+
+def test_timestamps_copied_from_their_text_equal_the_formatted_value() -> None:
+    """``_plain_utc`` reads a validated timestamp's store text off its input; whenever it
+    answers, the answer must be what formatting the parsed value gives."""
+    adapter = TypeAdapter(Timestamp)
+    rng = random.Random(5)
+    texts = [
+        "2024-01-09T06:37:25Z",
+        "2024-01-09T06:37:25.123456Z",
+        "2024-01-09T06:37:25.5Z",
+        "2024-01-09t06:37:25z",
+        "2024-01-09 06:37:25Z",
+        "2024-01-09T06:37:25+00:00",
+        "2024-01-09T06:37:25+02:00",
+        "2024-01-09T06:37:25.123456+05:30",
+        " 2024-01-09T06:37:25Z",
+        "2024-02-29T23:59:59.999999Z",
+        "0999-12-31T00:00:00Z",
+        "2024-01-09T063725.5Z",
+        "2024-01-09T06:37Z",
+        "2024-01-09",
+        "2024-01-09T06:37:25.1234567Z",
+    ]
+    for _ in range(2_000):
+        value = datetime(
+            rng.randint(1, 9999),
+            rng.randint(1, 12),
+            rng.randint(1, 28),
+            rng.randint(0, 23),
+            rng.randint(0, 59),
+            rng.randint(0, 59),
+            rng.choice([0, rng.randint(0, 999_999)]),
+            UTC,
+        )
+        texts += [
+            value.strftime("%Y-%m-%dT%H:%M:%SZ").rjust(20, "0"),
+            format_timestamp(value),
+            value.isoformat(),
+        ]
+    answered = 0
+    for text in texts:
+        try:
+            value = adapter.validate_python(text)
+        except ValidationError:
+            continue
+        copied = _plain_utc(text)
+        if copied is not None:
+            answered += 1
+            assert copied == '"' + format_timestamp(value) + '"', text
+    assert answered > 2_000

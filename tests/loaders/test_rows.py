@@ -183,12 +183,12 @@ def test_interaction_links_inline_in_csv_and_json_form() -> None:
     assert isinstance(as_csv, NodeRecord) and isinstance(as_json, NodeRecord)
     me = ("Interaction", "i9")
     expected = [
-        ("PERFORMED", "Customer", "c1", *me),
-        ("ABOUT", *me, "Product", "d1"),
-        ("ABOUT", *me, "Product", "d2"),
-        ("IN", *me, "Community", "g1"),
-        ("MENTIONS", *me, "Profile", "p1"),
-        ("RESPONDS_TO", *me, "Interaction", "i1"),
+        ("PERFORMED", "Customer", "c1", *me, "{}"),
+        ("ABOUT", *me, "Product", "d1", "{}"),
+        ("ABOUT", *me, "Product", "d2", "{}"),
+        ("IN", *me, "Community", "g1", "{}"),
+        ("MENTIONS", *me, "Profile", "p1", "{}"),
+        ("RESPONDS_TO", *me, "Interaction", "i1", "{}"),
     ]
     assert as_csv.edges == expected
     assert as_json.edges == expected
