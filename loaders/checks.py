@@ -147,7 +147,7 @@ class LoadIndex:
 
     def add_node(self, record: NodeRecord, loc: Loc) -> bool:
         """Check a node row against the load; True when it is new and must be staged."""
-        seen = self.nodes[record.label.value]
+        seen = self.nodes[record.label]  # a StrEnum finds its value's key
         packed = seen.get(record.id)
         if packed is not None:
             if packed >> 48 == record.digest & _M64:
@@ -159,27 +159,34 @@ class LoadIndex:
                 [("id", f"{record.id!r} was given before (line {first}) with different values")],
             )
             return False
-        me = (record.label.value, record.id)
         errors: list[RowError] = []
         parent: str | None = None
+        nodes, pending, in_store = self.nodes, self._pending, self._in_store
         for rel, src_label, src_id, dst_label, dst_id, _ in record.edges:
-            other = (src_label, src_id) if rel == _PERFORMED else (dst_label, dst_id)
-            if self._known(other):
+            # _known, inlined: interactions have a few links each, millions of them in a load
+            if rel == _PERFORMED:
+                label, node_id = src_label, src_id
+            else:
+                label, node_id = dst_label, dst_id
+            if node_id in nodes[label]:
+                if label != _INTERACTION or node_id not in pending:
+                    continue
+            elif (label, node_id) in in_store:
                 continue
             if rel == _RESPONDS_TO:
                 parent = dst_id
                 continue
-            errors.append((INLINE_COLUMNS[rel], self._missing(other)))
+            errors.append((INLINE_COLUMNS[rel], self._missing((label, node_id))))
         if errors:
-            self.reject(loc, errors, me)
+            self.reject(loc, errors, (record.label.value, record.id))
             return False
         seen[record.id] = _pack(record.digest, loc)
         if parent is not None:
-            self._pending[record.id] = _Pending(parent, [loc])
+            pending[record.id] = _Pending(parent, [loc])
         return True
 
     def _count_duplicate(self, record: NodeRecord, loc: Loc) -> None:
-        pending = self._pending.get(record.id) if record.label.value == _INTERACTION else None
+        pending = self._pending.get(record.id) if record.label == _INTERACTION else None
         if pending is not None:
             pending.locs.append(loc)
         self.duplicates[loc_file(loc)] = self.duplicates.get(loc_file(loc), 0) + 1
