@@ -26,7 +26,7 @@ from enum import StrEnum
 from json.encoder import encode_basestring
 from typing import Any, Final, NamedTuple, get_args
 
-from pydantic import BaseModel, PlainSerializer, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainSerializer, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from graph_api.model import (
@@ -263,6 +263,12 @@ class PropsEncoder:
         return "{" + ",".join(parts) + "}" if parts else "{}"
 
 
+def _ignoring_extra(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` with ``extra="ignore"``: same fields, same validation of them."""
+    config = ConfigDict(**{**model.model_config, "extra": "ignore"})
+    return type(model.__name__, (model,), {"model_config": config, "__module__": __name__})
+
+
 def _validate_all(adapter: TypeAdapter[list[Any]], items: list[Any]) -> list[Any | None]:
     """Validate ``items`` in one pydantic call; the items it refuses come back as None."""
     try:
@@ -297,7 +303,10 @@ class RowParser:
         self._props = frozenset(model_columns(self._model)) - {"id"}
         self._dates = _timestamp_columns(self._model)
         self._inline = spec.label is NodeLabel.INTERACTION
-        self._batch: TypeAdapter[list[Any]] = TypeAdapter(list[self._model])  # type: ignore[name-defined]
+        # Rows reach the batch only with known columns; for interactions those include the
+        # link columns, which the batch's model variant ignores (_inline_edges reads them).
+        batch_model = _ignoring_extra(self._model) if self._inline else self._model
+        self._batch: TypeAdapter[list[Any]] = TypeAdapter(list[batch_model])  # type: ignore[valid-type]
         self._encode = PropsEncoder(self._model, node=spec.label is not None)
 
     def unknown_columns(self, columns: list[str]) -> list[str]:
@@ -336,27 +345,21 @@ class RowParser:
         columns = self.columns
         batch: list[dict[str, Any]] = []
         where: list[int] = []
-        links: list[dict[str, Any] | None] = []
         for n, row in enumerate(rows):
             if not columns.issuperset(row):
                 continue  # unknown or ``_`` columns: the row-by-row rules
-            if self._inline:
-                link = {k: v for k, v in row.items() if k in _LINK_COLUMNS}
-                if link:
-                    row = {k: v for k, v in row.items() if k not in _LINK_COLUMNS}
-                links.append(link)
-            batch.append(row)
+            batch.append(row)  # the batch model ignores the (known) link columns
             where.append(n)
         out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
-        encode = self._encode
+        encode, inline = self._encode, self._inline
         for j, record in enumerate(_validate_all(self._batch, batch)):
             if record is None:
                 continue
             node_id: str = record.id
             edges: list[InlineEdge] = []
-            if self._inline and links[j]:
+            if inline:
                 errors: list[RowError] = []
-                edges = _inline_edges(node_id, links[j], errors)  # type: ignore[arg-type]
+                edges = _inline_edges(node_id, batch[j], errors)
                 if errors:
                     out[where[j]] = errors
                     continue
