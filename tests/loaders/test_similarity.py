@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
+
 import pytest
 
 from loaders.similarity import (
     blocking_keys,
+    bounded_similarity,
     fold,
     handle_key,
     handle_name_similarity,
+    name_key,
     name_similarity,
+    ratio,
 )
 
 
@@ -55,3 +62,31 @@ def test_typos_keep_at_least_one_blocking_key() -> None:
 )
 def test_handle_name_similarity(handle: str, name: str, spelled: bool) -> None:
     assert (handle_name_similarity(handle, name) >= 0.8) is spelled
+
+
+def test_bounded_similarity_is_the_ratio_wherever_that_reaches_the_floor() -> None:
+    """The cheap bounds (lengths, common characters, the indel distance) may only drop pairs
+    below the floor; a ratio exactly at the floor must survive them (rounding)."""
+    rng = random.Random(8)
+    letters = "aeinorst ü"
+    keys = [name_key("Noh Krüger"), name_key("Noémie Krüger")]  # ratio exactly 0.8
+    keys += ["".join(rng.choice(letters) for _ in range(rng.randint(0, 14))) for _ in range(400)]
+    checked = at_floor = 0
+    for a in keys:
+        for b in [*rng.sample(keys, 60), keys[1] if a == keys[0] else a[::-1]]:
+            for floor in (0.5, 0.8):
+                exact = ratio(a, b)
+                bounded = bounded_similarity(a, b, floor)
+                if exact >= floor:
+                    assert bounded == exact, (a, b)
+                    at_floor += exact == floor
+                else:
+                    assert bounded < floor, (a, b)
+                checked += 1
+    assert checked > 40_000 and at_floor > 0
+
+
+def test_fold_of_ascii_text_equals_the_general_path() -> None:
+    for text in ("  Anna O'Brien-Smith ", "ALL CAPS", "x_y.z", "", "tab\there"):
+        slow = unicodedata.normalize("NFKD", text.lower())
+        assert fold(text) == re.sub(r"[^a-z0-9]+", " ", slow).strip()
