@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import signal
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from graph_api.errors import InvalidInput
 from graph_api.model import NodeLabel, RelType
-from graph_api.store.base import Direction, NodeRef, NodeWrite
-from graph_api.store.sqlite import SqliteGraphStore
+from graph_api.store.base import (
+    Direction,
+    EncodedEdge,
+    EncodedNode,
+    NodeQuery,
+    NodeRef,
+    NodeWrite,
+    UpsertResult,
+)
+from graph_api.store.sqlite import _DEFERRABLE, SqliteGraphStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_writes_in_a_session_show_together_at_its_end(tmp_path: Path) -> None:
@@ -97,3 +113,300 @@ async def test_encoded_writes_count_like_upsert_and_refuse_bad_tuples(tmp_path: 
             [NodeRef(NodeLabel.PROFILE, "p1")], RelType.FOLLOWS, Direction.OUT
         )
         assert [h.node.id for h in next(iter(hops.values())).items] == ["p2"]
+
+
+# -- the direct path and the general one ----------------------------------------------------
+
+_INTERACTION = '{{"channel":"x","kind":"post","occurredAt":"2024-01-0{}T00:00:00.000000Z"}}'
+
+
+def _dump(path: Path) -> list[tuple[object, ...]]:
+    """Everything a store holds, row ids included, and its schema."""
+    with closing(sqlite3.connect(path)) as conn:
+        return [
+            *conn.execute("SELECT 'n', nid, label, id, props, scores FROM nodes ORDER BY nid"),
+            *conn.execute("SELECT 'e', eid, type, src, dst, props FROM edges ORDER BY eid"),
+            *conn.execute("SELECT 'm', key, value FROM meta ORDER BY key"),
+            *_schema(conn),
+        ]
+
+
+def _schema(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return conn.execute(
+        "SELECT 's', type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+    ).fetchall()
+
+
+_BATCHES: list[tuple[list[EncodedNode], list[EncodedEdge]]] = [
+    (  # regular: one label pair for HAS_PROFILE, two for PERFORMED, and ids shared by labels
+        [
+            ("Customer", "x", '{"name":"Ann"}'),
+            ("Customer", "c2", '{"name":"Bo"}'),
+            ("Profile", "x", '{"handle":"ann","platform":"x"}'),
+            ("Profile", "p2", '{"handle":"bo","platform":"x"}'),
+            ("Interaction", "i1", _INTERACTION.format(1)),
+            ("Interaction", "i2", _INTERACTION.format(2)),
+        ],
+        [
+            ("PERFORMED", "Profile", "x", "Interaction", "i2", "{}"),
+            ("HAS_PROFILE", "Customer", "x", "Profile", "x", '{"status":"confirmed"}'),
+            ("PERFORMED", "Customer", "x", "Interaction", "i1", "{}"),
+            ("FOLLOWS", "Profile", "p2", "Profile", "x", "{}"),
+        ],
+    ),
+    (  # a node twice, one stored already and one new; the last counts
+        [
+            ("Customer", "x", '{"name":"Ann B."}'),
+            ("Customer", "c3", '{"name":"Cy"}'),
+            ("Customer", "x", '{"name":"Ann C."}'),
+            ("Customer", "c3", '{"name":"Cyd"}'),
+        ],
+        [],
+    ),
+    (  # relationships twice, a new one and a stored one; the last counts
+        [("Profile", "p3", '{"handle":"cy","platform":"x"}')],
+        [
+            ("FOLLOWS", "Profile", "x", "Profile", "p2", '{"since":"2022"}'),
+            ("FOLLOWS", "Profile", "p2", "Profile", "x", "{}"),
+            ("FOLLOWS", "Profile", "p3", "Profile", "x", "{}"),
+            ("FOLLOWS", "Profile", "p2", "Profile", "x", '{"since":"2023"}'),
+            ("FOLLOWS", "Profile", "x", "Profile", "p2", '{"since":"2024"}'),
+        ],
+    ),
+    (  # the same relationship under two source labels is two relationships
+        [("Interaction", "i3", _INTERACTION.format(3))],
+        [
+            ("PERFORMED", "Customer", "x", "Interaction", "i3", "{}"),
+            ("PERFORMED", "Profile", "x", "Interaction", "i3", "{}"),
+        ],
+    ),
+    (  # rows written before, unchanged
+        [("Customer", "c2", '{"name":"Bo"}')],
+        [("HAS_PROFILE", "Customer", "x", "Profile", "x", '{"status":"confirmed"}')],
+    ),
+    (  # a missing endpoint in the second type: nothing of the batch stays
+        [("Profile", "p4", '{"handle":"d","platform":"x"}')],
+        [
+            ("FOLLOWS", "Profile", "p4", "Profile", "x", "{}"),
+            ("PERFORMED", "Profile", "p4", "Interaction", "ghost", "{}"),
+            ("PERFORMED", "Customer", "nobody", "Interaction", "i1", "{}"),
+        ],
+    ),
+]
+
+
+async def test_direct_writes_match_the_general_path_row_for_row(tmp_path: Path) -> None:
+    """Each batch through upsert_encoded (direct statements, falling back when irregular)
+    gives the same counts, errors and rows (row ids included) as the general path alone."""
+
+    async def general(
+        store: SqliteGraphStore, nodes: list[EncodedNode], edges: list[EncodedEdge]
+    ) -> UpsertResult:
+        return await store._write(lambda c: store._write_batch(c, nodes, edges, direct=False))
+
+    async with (
+        SqliteGraphStore(tmp_path / "direct.db") as direct,
+        SqliteGraphStore(tmp_path / "general.db") as reference,
+    ):
+        for nodes, edges in _BATCHES:
+            outcomes = []
+            for write in (direct.upsert_encoded, partial(general, reference)):
+                try:
+                    outcomes.append(await write(nodes, edges))
+                except InvalidInput as exc:
+                    outcomes.append((str(exc), exc.problems))
+            assert outcomes[0] == outcomes[1]
+    assert _dump(tmp_path / "direct.db") == _dump(tmp_path / "general.db")
+
+
+async def test_irregular_batches_count_as_documented(tmp_path: Path) -> None:
+    async with SqliteGraphStore(tmp_path / "g.db") as store:
+        first = await store.upsert_encoded(*_BATCHES[0])
+        assert first.edges[RelType.PERFORMED].inserted == 2
+        twice = await store.upsert_encoded(*_BATCHES[1])
+        c = twice.nodes[NodeLabel.CUSTOMER]
+        assert (c.inserted, c.updated, c.unchanged) == (1, 1, 2)
+        got = await store.get_nodes(NodeLabel.CUSTOMER, ["x", "c3"])
+        assert got["x"].props == {"name": "Ann C."} and got["c3"].props == {"name": "Cyd"}
+        pairs = await store.upsert_encoded(*_BATCHES[2])
+        f = pairs.edges[RelType.FOLLOWS]
+        assert (f.inserted, f.updated, f.unchanged) == (2, 1, 2)
+        follows = [e async for b in store.stream_edges(RelType.FOLLOWS) for e in b]
+        assert [((e.src.id, e.dst.id), e.props) for e in follows] == [
+            (("p2", "x"), {"since": "2023"}),
+            (("p3", "x"), {}),
+            (("x", "p2"), {"since": "2024"}),  # written where it came last
+        ]
+        version = await store.data_version()
+        with pytest.raises(InvalidInput, match="2 relationship endpoint") as err:
+            await store.upsert_encoded(*_BATCHES[5])
+        assert [p.where for p in err.value.problems] == ["Customer:nobody", "Interaction:ghost"]
+        assert await store.get_nodes(NodeLabel.PROFILE, ["p4"]) == {}
+        assert await store.data_version() == version
+
+
+# -- secondary indexes and foreign keys in a bulk session -----------------------------------
+
+
+async def _writer_sees(store: SqliteGraphStore) -> tuple[set[str], int]:
+    """The indexes and the foreign-key setting of the store's writer connection."""
+
+    def look(conn: sqlite3.Connection) -> tuple[set[str], int]:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        return names, conn.execute("PRAGMA foreign_keys").fetchone()[0]
+
+    return await store._write(look)
+
+
+async def _fresh_schema(tmp_path: Path) -> list[tuple[object, ...]]:
+    async with SqliteGraphStore(tmp_path / "fresh.db"):
+        pass
+    with closing(sqlite3.connect(tmp_path / "fresh.db")) as conn:
+        return _schema(conn)
+
+
+def _check(path: Path, schema: list[tuple[object, ...]]) -> None:
+    with closing(sqlite3.connect(path)) as conn:
+        assert _schema(conn) == schema
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+async def test_a_big_session_builds_secondary_indexes_at_its_end(tmp_path: Path) -> None:
+    schema = await _fresh_schema(tmp_path)
+    path = tmp_path / "g.db"
+    async with SqliteGraphStore(path, defer_indexes_after=0) as store:
+        all_indexes, on = await _writer_sees(store)
+        assert on == 1 and set(_DEFERRABLE) <= all_indexes
+        async with store.atomic_bulk():
+            for nodes, edges in _BATCHES[:5]:
+                await store.upsert_encoded(nodes, edges)
+            indexes, on = await _writer_sees(store)
+            assert on == 0 and indexes == all_indexes - set(_DEFERRABLE)
+            _check(path, schema)  # other connections see the store as it was
+            # the session's other writes work without them, and without foreign keys
+            await store.upsert_encoded(
+                [("Customer", "z", "{}"), ("Interaction", "iz", _INTERACTION.format(9))],
+                [
+                    ("PERFORMED", "Customer", "z", "Interaction", "iz", "{}"),
+                    ("REFERRED", "Customer", "c2", "Customer", "z", "{}"),
+                ],
+            )
+            report = await store.erase_customer("z")
+            assert report.relationships_deleted == 2
+        assert await _writer_sees(store) == (all_indexes, 1)
+        query = NodeQuery(order_by="occurredAt", descending=True)
+        newest = await store.list_nodes(NodeLabel.INTERACTION, query)
+        assert [n.id for n in newest.items] == ["i3", "i2", "i1"]
+        assert await store.count_edges(RelType.PERFORMED) == 4
+        assert await store.count_edges(RelType.REFERRED) == 0
+    _check(path, schema)
+
+
+async def test_a_session_that_fails_or_is_cancelled_keeps_its_indexes(tmp_path: Path) -> None:
+    schema = await _fresh_schema(tmp_path)
+    path = tmp_path / "g.db"
+    async with SqliteGraphStore(path, defer_indexes_after=0) as store:
+        with pytest.raises(RuntimeError, match="stop"):
+            async with store.atomic_bulk():
+                await store.upsert_encoded(*_BATCHES[0])
+                await store.upsert_encoded(*_BATCHES[1])
+                assert _DEFERRABLE[0] not in (await _writer_sees(store))[0]
+                raise RuntimeError("stop")
+        indexes, on = await _writer_sees(store)
+        assert on == 1 and set(_DEFERRABLE) <= indexes
+        _check(path, schema)
+
+        written = asyncio.Event()
+
+        async def load() -> None:
+            async with store.atomic_bulk():
+                await store.upsert_encoded(*_BATCHES[0])
+                await store.upsert_encoded(*_BATCHES[1])
+                written.set()
+                await asyncio.sleep(60)
+
+        task = asyncio.create_task(load())
+        await written.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        indexes, on = await _writer_sees(store)
+        assert on == 1 and set(_DEFERRABLE) <= indexes
+        assert await store.count_nodes(NodeLabel.CUSTOMER) == 0
+        # and the store takes the next session as usual
+        async with store.atomic_bulk():
+            await store.upsert_encoded(*_BATCHES[0])
+        assert await store.count_edges(RelType.PERFORMED) == 2
+    _check(path, schema)
+
+
+async def test_indexes_are_deferred_once_the_session_wrote_what_the_store_held(
+    tmp_path: Path,
+) -> None:
+    async with SqliteGraphStore(tmp_path / "g.db", defer_indexes_after=3) as store:
+        await store.upsert_encoded([("Customer", f"c{k}", "{}") for k in range(8)])  # 8 rows
+        async with store.atomic_bulk():
+            await store.upsert_encoded([("Customer", f"d{k}", "{}") for k in range(5)])
+            await store.upsert_encoded([("Customer", "d0", "{}")])  # unchanged: not counted
+            assert _DEFERRABLE[0] in (await _writer_sees(store))[0]
+            await store.upsert_encoded([("Customer", f"e{k}", "{}") for k in range(3)])  # 8
+            assert _DEFERRABLE[0] in (await _writer_sees(store))[0]
+            await store.upsert_encoded([("Customer", "e9", "{}")])  # dropped before this one
+            assert _DEFERRABLE[0] not in (await _writer_sees(store))[0]
+        assert await store.count_nodes(NodeLabel.CUSTOMER) == 17
+    small = SqliteGraphStore(tmp_path / "small.db")  # the default: 50,000 rows
+    async with small, small.atomic_bulk():
+        for nodes, edges in _BATCHES[:5]:
+            await small.upsert_encoded(nodes, edges)
+        assert set(_DEFERRABLE) <= (await _writer_sees(small))[0]
+
+
+_KILLED_SESSION = """
+import asyncio, sys
+from graph_api.store.sqlite import SqliteGraphStore
+
+async def main() -> None:
+    async with SqliteGraphStore(sys.argv[1], defer_indexes_after=0) as store:
+        async with store.atomic_bulk():
+            for k in range(20):
+                await store.upsert_encoded(
+                    [("Customer", f"c{k}-{i}", "{}") for i in range(500)],
+                    [("REFERRED", "Customer", f"c{k}-{i}", "Customer", f"c{k}-{i + 1}", "{}")
+                     for i in range(499)],
+                )
+            print("written", flush=True)
+            await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def _kill_in_a_session(path: Path) -> None:
+    """Run _KILLED_SESSION on ``path`` and SIGKILL it once it has written its batches."""
+    with subprocess.Popen(
+        [sys.executable, "-c", _KILLED_SESSION, str(path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "written\n"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+
+
+async def test_a_process_killed_in_a_session_leaves_the_store_and_its_indexes(
+    tmp_path: Path,
+) -> None:
+    schema = await _fresh_schema(tmp_path)
+    path = tmp_path / "g.db"
+    async with SqliteGraphStore(path) as store:
+        await store.upsert_encoded(*_BATCHES[0])
+    _kill_in_a_session(path)
+    _check(path, schema)
+    async with SqliteGraphStore(path) as store:
+        assert await store.count_nodes(NodeLabel.CUSTOMER) == 2
+        assert await store.count_edges(RelType.REFERRED) == 0
+        assert len((await store.list_nodes(NodeLabel.INTERACTION)).items) == 2
