@@ -82,6 +82,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[tuple[str, int, f
     rows.append(("validate", read, report.seconds["validate"], report.peak_rss_mib["validate"]))
     write = "write (after validation)" if report.pipelined else "write"
     rows.append((write, written + inline, report.seconds["write"], report.peak_rss_mib["write"]))
+    if "commit" in report.seconds:
+        commit = report.seconds["commit"]
+        rows.append(("commit (indexes, disk)", 0, commit, report.peak_rss_mib["write"]))
     if report.resolution is not None:
         rows.append(
             (
@@ -127,7 +130,7 @@ def main() -> int:
     print(f"{'phase':<26} {'rows':>11} {'seconds':>9} {'rows/s':>11} {'peak RSS MiB':>13}")
     for phase, count, seconds, rss in rows:
         # the tail of a pipelined write is no rate: most records were written earlier
-        rate = "-" if "after" in phase else f"{count / max(seconds, 1e-9):,.0f}"
+        rate = "-" if "after" in phase or not count else f"{count / max(seconds, 1e-9):,.0f}"
         print(f"{phase:<26} {count:>11,} {seconds:>9.2f} {rate:>11} {rss:>13,.0f}")
     reference = next(r for r in rows if r[0].startswith("reference"))
     whole = next(r for r in rows if r[0] == "load incl. resolve")

@@ -108,8 +108,9 @@ class LoadReport:
     resolution: ResolutionReport | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time per phase: ``validate``, ``write``, ``load`` (both), ``resolve``. When
-    ``pipelined``, files were written while later ones were validated, and ``write`` is the
-    part left after validation."""
+    ``pipelined``, files were written while later ones were validated, ``write`` is the part
+    left after validation, and ``commit`` the end of the store's bulk session (included in
+    ``load``)."""
     pipelined: bool = False
     """Written inside the store's atomic bulk session, at the same time as validated."""
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
@@ -814,6 +815,14 @@ async def _load(
             async with bulk:
                 with _quick_handoff():
                     await _pipelined(loader, index, report, skip_invalid, sink)
+                committing = time.perf_counter()
+                sink.start("commit (indexes, disk)")
+                sink.update(0)
+            # the session's end: a store may build indexes and write its journal out now
+            sink.finish()
+            report.seconds["commit"] = time.perf_counter() - committing
+            report.seconds["load"] += report.seconds["commit"]
+            report.peak_rss_mib["write"] = _peak_rss_mib()
         loader.count_duplicates()
     if index.rejected:
         target = Path(rejects_dir) if rejects_dir is not None else data_dir

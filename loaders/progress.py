@@ -48,6 +48,8 @@ class _Timed:
 
     def _rate(self) -> str:
         elapsed = max(time.perf_counter() - self.started, 1e-9)
+        if not self.rows and self.total is None:  # a step without rows: just its time
+            return f"{elapsed:.1f}s"
         return f"{self.rows:,} rows, {self.rows / elapsed:,.0f} rows/s, {elapsed:.1f}s"
 
 
