@@ -238,7 +238,8 @@ def _by_name(customers: _Customers, p: ProfileFacts) -> list[Link]:
         return []
     links = []
     for score, cid in found:
-        spelled = handle_name_similarity(p.handle, customers.names[cid]) >= HANDLE_SPELLS_NAME
+        name = customers.names[cid]
+        spelled = handle_name_similarity(p.handle, name, HANDLE_SPELLS_NAME) >= HANDLE_SPELLS_NAME
         confidence = 0.7 * score + (0.1 if spelled else 0.0)
         links.append(Link(cid, p.id, round(confidence, 3), LinkMethod.NAME, LinkStatus.CANDIDATE))
     return links

@@ -100,15 +100,19 @@ def bounded_similarity(key_a: str, key_b: str, floor: float) -> float:
     return SequenceMatcher(None, key_a, key_b, autojunk=False).ratio()
 
 
-def handle_name_similarity(handle: str, name: str) -> float:
-    """How well a handle spells a name (``jsmith``, ``john.smith``, ``smithjohn`` all do)."""
+def handle_name_similarity(handle: str, name: str, floor: float = 0.0) -> float:
+    """How well a handle spells a name (``jsmith``, ``john.smith``, ``smithjohn`` all do).
+
+    With a ``floor``, exact only where the result reaches it (cheaper; see
+    :func:`bounded_similarity`): for callers that only compare it with that floor.
+    """
     core = handle_key(handle).rstrip("0123456789")
     tokens = fold(name).split()
     if not core or not tokens:
         return 0.0
     first, last = tokens[0], tokens[-1]
     spellings = {"".join(tokens), last + first, first[0] + last, first + last[0]}
-    return max(ratio(core, s) for s in spellings)
+    return max(bounded_similarity(core, s, floor) for s in spellings)
 
 
 def blocking_keys(name: str) -> set[str]:

@@ -62,6 +62,7 @@ def test_typos_keep_at_least_one_blocking_key() -> None:
 )
 def test_handle_name_similarity(handle: str, name: str, spelled: bool) -> None:
     assert (handle_name_similarity(handle, name) >= 0.8) is spelled
+    assert (handle_name_similarity(handle, name, 0.8) >= 0.8) is spelled
 
 
 def test_bounded_similarity_is_the_ratio_wherever_that_reaches_the_floor() -> None:
