@@ -181,13 +181,13 @@ def _plain_utc(raw: object) -> str | None:
     when it is written plainly in UTC (``2024-05-01T12:00:00Z`` or with six fraction digits):
     those characters are then exactly :func:`~graph_api.model.format_timestamp`'s, at half the
     cost of formatting the parsed value. Anything else: None."""
-    if type(raw) is not str or raw[-1:] != "Z" or raw[10:11] != "T":
+    if type(raw) is not str or len(raw) not in (20, 27) or raw[-1] != "Z" or raw[10] != "T":
         return None
     if raw[4] != "-" or raw[7] != "-" or raw[13] != ":" or raw[16] != ":":
         return None
     if len(raw) == 20:
         return '"' + raw[:19] + '.000000Z"'
-    if len(raw) == 27 and raw[19] == ".":
+    if raw[19] == ".":
         return '"' + raw + '"'
     return None
 

@@ -387,3 +387,5 @@ def test_timestamps_copied_from_their_text_equal_the_formatted_value() -> None:
             answered += 1
             assert copied == '"' + format_timestamp(value) + '"', text
     assert answered > 2_000
+    for odd in ("", "Z", "2024-01-09TZ", "2024-01-09T06:37:25.12345Z", 20240109, None):
+        assert _plain_utc(odd) is None
