@@ -31,16 +31,21 @@ class StagingFile:
         self.path = path
         self.count = 0
         self._buffer: list[StagedRecord] = []
-        self._handle: BinaryIO | None = path.open("wb")
+        self._handle: BinaryIO | None = None  # opened with the first chunk: most stay empty
+        self._sealed = False
 
     def append(self, record: StagedRecord) -> None:
+        if self._sealed:
+            raise RuntimeError(f"{self.path.name}: staging file already sealed")
         self._buffer.append(record)
         self.count += 1
         if len(self._buffer) >= _CHUNK:
             self._flush()
 
     def _flush(self) -> None:
-        if self._buffer and self._handle is not None:
+        if self._buffer and not self._sealed:
+            if self._handle is None:
+                self._handle = self.path.open("wb")
             blob = marshal.dumps(self._buffer)
             self._handle.write(len(blob).to_bytes(8, "little"))
             self._handle.write(blob)
@@ -49,12 +54,15 @@ class StagingFile:
     def seal(self) -> None:
         """Finish writing; the file can be read from now on."""
         self._flush()
+        self._sealed = True
         if self._handle is not None:
             self._handle.close()
             self._handle = None
 
     def chunks(self) -> Iterator[list[StagedRecord]]:
         self.seal()
+        if not self.path.exists():  # nothing was ever staged
+            return
         with self.path.open("rb") as handle:
             while True:
                 size = handle.read(8)

@@ -16,6 +16,7 @@ from graph_api.errors import InvalidInput
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.sqlite import SqliteGraphStore
 from loaders.load import LoadReport, load_path
+from loaders.staging import StagingFile
 
 GOOD_CUSTOMERS = "id,name,email\nc1,Ann Lee,ann@example.com\nc2,Bob Stone,\n"
 GOOD_PROFILES = "id,platform,handle\np1,x,ann\np2,x,bob\n"
@@ -332,3 +333,16 @@ async def test_a_load_gives_back_the_interpreter_settings_it_tunes(
     with pytest.raises(InvalidInput):
         await load_path(graph_store, bad, progress=False)
     assert gc.isenabled() and sys.getswitchinterval() == before
+
+
+def test_staging_files_exist_only_when_something_is_staged(tmp_path: Path) -> None:
+    empty = StagingFile(tmp_path / "0.staged")
+    empty.seal()
+    assert not empty.path.exists() and list(empty.chunks()) == []
+    staged = StagingFile(tmp_path / "1.staged")
+    records = [(n, f"i{n}", "{}", []) for n in range(12_001)]
+    for record in records:
+        staged.append(record)
+    assert [r for chunk in staged.chunks() for r in chunk] == records
+    with pytest.raises(RuntimeError, match="sealed"):
+        staged.append(records[0])
