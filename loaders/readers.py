@@ -233,7 +233,7 @@ class RowSource:
                 if not text.strip():
                     continue
                 try:  # the exact verdict and message of json.loads
-                    value = json.loads(text)
+                    value = json.loads(text.rstrip("\r\n"))  # columns of this line
                 except json.JSONDecodeError as exc:
                     chunk.unreadable.append(
                         RawRow(

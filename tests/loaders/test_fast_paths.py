@@ -300,7 +300,7 @@ def _line_by_line(path: Path) -> list[tuple[int, dict[str, Any], str | None]]:
                 out.append((number, {}, bad[number]))
                 continue
             try:
-                value = json.loads(text)
+                value = json.loads(text.rstrip("\r\n"))
             except json.JSONDecodeError as exc:
                 out.append((number, {}, f"broken JSON: {exc.msg} (column {exc.colno})"))
                 continue

@@ -57,5 +57,6 @@ def test_jsonl_broken_lines_and_non_objects_are_errors_with_line_numbers(tmp_pat
     rows = _rows(path)
     assert rows[0] == (1, {"id": "i1"}, None)
     assert rows[1][0] == 3 and rows[1][2] is not None and rows[1][2].startswith("broken JSON")
+    assert rows[1][2].endswith("(column 13)")  # where in that line, not "column 1" of the next
     assert rows[2][0] == 4 and "JSON object" in str(rows[2][2])
     assert rows[3][0] == 5 and "not UTF-8" in str(rows[3][2])
