@@ -187,6 +187,13 @@ def _quick_handoff() -> Iterator[None]:
         sys.setswitchinterval(before)
 
 
+async def _tick(progress: Progress, every: float = 0.5) -> None:
+    """Keep a step without rows visibly alive (its elapsed time) until cancelled."""
+    while True:
+        progress.update(0)
+        await asyncio.sleep(every)
+
+
 def _collect_young() -> None:
     """Sweep cycles among objects allocated since the last sweep (cheap: survivors age out)."""
     gc.collect(1)
@@ -817,13 +824,18 @@ async def _load(
         if bulk is None:
             await _validate_then_write(loader, index, report, skip_invalid)
         else:
-            async with bulk:
-                with _quick_handoff():
-                    await _pipelined(loader, index, report, skip_invalid, sink)
-                committing = time.perf_counter()
-                sink.start("commit (indexes, disk)")
-                sink.update(0)
-            # the session's end: a store may build indexes and write its journal out now
+            ticker: asyncio.Task[None] | None = None
+            try:
+                async with bulk:
+                    with _quick_handoff():
+                        await _pipelined(loader, index, report, skip_invalid, sink)
+                    committing = time.perf_counter()
+                    sink.start("commit (indexes, disk)")
+                    ticker = asyncio.create_task(_tick(sink))
+                # the session's end: a store may build indexes and write its journal out now
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
             sink.finish()
             report.seconds["commit"] = time.perf_counter() - committing
             report.seconds["load"] += report.seconds["commit"]
