@@ -149,7 +149,7 @@ def _timestamp_columns(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(
         f.alias or n
         for n, f in model.model_fields.items()
-        if "Datetime" in repr(f.annotation) or "datetime" in repr(f.annotation)
+        if _is_timestamp(f.annotation, f.metadata)
     )
 
 
