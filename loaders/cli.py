@@ -70,6 +70,13 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=f"records per transaction (default {DEFAULT_BATCH_SIZE})",
     )
+    p.add_argument(
+        "--parallel",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="validate in a second process while this one writes (SQLite files only; "
+        "default: for 16 MiB of data or more)",
+    )
     p = subparsers.add_parser(
         "generate",
         help="write a synthetic data set (with truth.json) in the loader's layout",
@@ -106,6 +113,7 @@ async def run_load(args: argparse.Namespace, store: GraphStore) -> int:
             batch_size=args.batch_size,
             rejects_dir=args.rejects_dir,
             resolve=not args.no_resolve,
+            parallel=args.parallel,
         )
     except InvalidInput as exc:
         print_problems(exc, sys.stderr)

@@ -23,7 +23,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
+import pickle
 import resource
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,15 +35,18 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
+from traceback import format_exception
 from typing import Any, Protocol
 
-from graph_api.errors import InvalidInput, Problem
+from graph_api.errors import GraphApiError, InvalidInput, Problem
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import (
     EncodedEdge,
     EncodedNode,
     GraphStore,
+    StoreOpener,
     UpsertResult,
     WriteCounts,
 )
@@ -119,7 +126,9 @@ class LoadReport:
     pipelined: bool = False
     """Written inside the store's atomic bulk session, at the same time as validated."""
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
-    """Peak resident memory of the process at the end of each phase."""
+    """Peak resident memory at the end of each phase: this process's, plus, from the start
+    of validation to the commit, that of the validating process when there was one (their
+    sum: an upper bound of the two together)."""
 
     @property
     def read(self) -> int:
@@ -261,6 +270,44 @@ _WriteItem = tuple[str, int, list[Any]]
 ``("end", file, [])`` after a file's last batch."""
 
 
+class _Outbox(Protocol):
+    """Where validation sends the writer its work: :class:`_Channel` in this process,
+    :class:`_PipeOutbox` from a validating process."""
+
+    async def put(self, item: _WriteItem | None) -> None: ...
+
+
+class _Channel:
+    """The bounded queue from validation to the writer task of this process.
+
+    A put waits while the queue is full, but not for a writer that has failed: its error is
+    raised at once (a plain ``Queue.put`` would wait for room forever).
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.queue: asyncio.Queue[_WriteItem | None] = asyncio.Queue(maxsize=maxsize)
+        self.writer: asyncio.Task[None] | None = None
+
+    async def put(self, item: _WriteItem | None) -> None:
+        if not self.queue.full():
+            self.queue.put_nowait(item)
+            return
+        writer = self.writer
+        if writer is None:
+            await self.queue.put(item)
+            return
+        putting = asyncio.ensure_future(self.queue.put(item))
+        try:
+            await asyncio.wait({putting, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not putting.done():
+                putting.cancel()
+        if not putting.done() or putting.cancelled():
+            await writer  # raises its error
+            raise RuntimeError("the load's writer stopped before the load was written")
+        putting.result()
+
+
 class _ToWriter:
     """Pipelined: accepted records go to the writer in batches as soon as their fate is final.
 
@@ -275,7 +322,7 @@ class _ToWriter:
         loader: _Loader,
         i: int,
         index: LoadIndex,
-        queue: asyncio.Queue[_WriteItem | None],
+        queue: _Outbox,
     ) -> None:
         spec = loader.files[i].spec
         self.i = i
@@ -345,15 +392,23 @@ class _Loader:
         self.staged: list[StagingFile] = []
         self.header_problems: dict[int, list[RowError]] = {}
         self.index: LoadIndex | None = None
+        self.labels: list[NodeLabel] = []
+        """The labels the store held nodes of when the load began."""
+        self.validator_peak_mib = 0.0
+        """The validating process's peak resident memory, when there was one."""
         self.write_progress: Progress = progress
         """Where the write pass reports; while files are validated it says nothing on a
         terminal (one bar at a time) and its own lines otherwise."""
 
+    def peak_rss_mib(self) -> float:
+        """This process's peak resident memory plus the validating process's, if any."""
+        return _peak_rss_mib() + self.validator_peak_mib
+
     # -- pass 1: validate --------------------------------------------------------------------
 
     async def open_index(self) -> LoadIndex:
-        labels = [label for label in NodeLabel if await self.store.count_nodes(label) > 0]
-        self.index = LoadIndex(self.store, labels)
+        self.labels = [label for label in NodeLabel if await self.store.count_nodes(label) > 0]
+        self.index = LoadIndex(self.store, self.labels)
         return self.index
 
     async def validate(
@@ -500,7 +555,7 @@ class _Loader:
             written[i] += len(batch)
             shown[i].update(written[i])
 
-    async def held(self, step: _Step, queue: asyncio.Queue[_WriteItem | None]) -> None:
+    async def held(self, step: _Step, queue: _Outbox) -> None:
         """Queue what a pipelined load held back until ``step`` became final: the
         interactions that answer one not seen when they were read (settled now)."""
         kind, i = step
@@ -652,6 +707,7 @@ async def load_path(
     progress: bool | Progress = True,
     rejects_dir: str | Path | None = None,
     resolve: bool = True,
+    parallel: bool | None = None,
 ) -> LoadReport:
     """Load a data folder (or one data file) into ``store``.
 
@@ -676,6 +732,11 @@ async def load_path(
     resolve
         Run :func:`~loaders.identity.resolve_identities` after the write (link profiles to
         customers by e-mail, phone, handle and name). Existing links are never changed.
+    parallel
+        Validate in a second process while this one writes, when the store has a bulk
+        session and can be read from another process (SQLite files; see
+        :meth:`~graph_api.store.base.GraphStore.opener`). ``None`` (default): for data of
+        16 MiB or more; ``False``: never. The outcome is the same either way.
 
     Returns
     -------
@@ -711,6 +772,7 @@ async def load_path(
             progress,
             rejects_dir,
             resolve,
+            parallel,
         )
 
 
@@ -721,7 +783,7 @@ def _validated(
     is rejected and ``skip_invalid`` is false; else forget the ids (keeping the verdicts)."""
     report.problems = loader.problems(index)
     report.seconds["validate"] = time.perf_counter() - started
-    report.peak_rss_mib["validate"] = _peak_rss_mib()
+    report.peak_rss_mib["validate"] = loader.peak_rss_mib()
     if report.problems and not skip_invalid:
         raise InvalidInput(
             f"{report.rejected:,} of {report.read:,} rows rejected; nothing was written "
@@ -752,6 +814,15 @@ async def _validate_then_write(
     report.peak_rss_mib["write"] = _peak_rss_mib()
 
 
+def _opener(store: GraphStore, files: list[DataFile], parallel: bool | None) -> StoreOpener | None:
+    """How a validating process will open ``store``, or None to validate in this one."""
+    if parallel is False:
+        return None
+    if parallel is None and sum(f.path.stat().st_size for f in files) < _PARALLEL_FROM:
+        return None
+    return store.opener()
+
+
 def _quiet_sibling(progress: Progress) -> Progress:
     """A progress for the write pass while validation holds the terminal's bar."""
     if isinstance(progress, LineProgress):
@@ -759,29 +830,248 @@ def _quiet_sibling(progress: Progress) -> Progress:
     return NoProgress()
 
 
+_PARALLEL_FROM = 16 * 1024 * 1024
+"""Bytes of data from which a load validates in a second process, when the store lets one
+read it (smaller loads would mostly pay for starting it)."""
+_WRITE_KINDS = frozenset({"nodes", "inline", "edges", "end"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a validating process needs; it is pickled over to it."""
+
+    files: list[DataFile]
+    labels: list[NodeLabel]
+    skip_invalid: bool
+    batch_size: int
+    workdir: Path
+    opener: StoreOpener
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What a validating process found, sent back after its last record."""
+
+    counts: list[tuple[int, int]]  # (read, rejected) per file
+    header_problems: dict[int, list[RowError]]
+    rejected: dict[Loc, list[RowError]]
+    duplicates: dict[int, int]
+    peak_rss_mib: float
+
+
+class _PipeOutbox:
+    """The validating process's end of the pipe: each message pickled onto it. A full pipe
+    (the writer behind) makes validation wait, so memory stays bounded on both sides."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        self.conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    async def put(self, item: _WriteItem | None) -> None:
+        if item is not None:  # the loading process ends the writer itself
+            self.send(item)
+
+
+class _PipeProgress:
+    """A validating process's progress, told to the loading process, which shows it."""
+
+    def __init__(self, out: _PipeOutbox) -> None:
+        self.out = out
+
+    def start(self, name: str, total_bytes: int | None = None) -> None:
+        self.out.send(("start", name, total_bytes))
+
+    def update(self, rows: int, done_bytes: int | None = None) -> None:
+        self.out.send(("update", rows, done_bytes))
+
+    def finish(self, summary: str = "") -> None:
+        self.out.send(("finish", summary))
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` as it can cross to the loading process: itself when it pickles (with the
+    validating process's traceback as a note unless it is one of ours), else a RuntimeError
+    that carries its text."""
+    if not isinstance(exc, GraphApiError):
+        exc.add_note("in the load's validating process:\n" + "".join(format_exception(exc)))
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, a moment ago
+    except Exception:
+        return RuntimeError("".join(format_exception(exc)))
+    return exc
+
+
+_BOOTSTRAP = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from loaders.load import _validation_main; _validation_main()"
+)
+"""A validating process's first lines: this process's import path (so that it runs this
+same code), then its entry point."""
+
+
+def _validation_main() -> None:
+    """The entry point of a load's validating process (see :func:`_validate_elsewhere`): the
+    job comes on stdin, messages go to the pipe whose descriptor is the first argument."""
+    # Ctrl-C reaches the whole process group: the loading process ends this one
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(int(sys.argv[1]), readable=False)
+    out = _PipeOutbox(conn)
+    try:
+        job: _Job = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the process that started us
+        with _collector_paused():
+            verdict = asyncio.run(_validate_here(job, out))
+        out.send(("done", verdict))
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # the loading process is gone: nobody to tell
+            out.send(("error", _portable(exc)))
+    finally:
+        conn.close()
+
+
+async def _validate_here(job: _Job, out: _PipeOutbox) -> _Verdict:
+    async with job.opener() as store:
+        loader = _Loader(
+            store,
+            job.files,
+            skip_invalid=job.skip_invalid,
+            batch_size=job.batch_size,
+            progress=_PipeProgress(out),
+            workdir=job.workdir,
+        )
+        index = loader.index = LoadIndex(store, job.labels)
+
+        async def ready(step: _Step) -> None:
+            await loader.held(step, out)
+
+        await loader.validate(index, ready, partial(_ToWriter, loader, index=index, queue=out))
+    return _Verdict(
+        [(r.read, r.rejected) for r in loader.reports],
+        loader.header_problems,
+        index.rejected,
+        index.duplicates,
+        _peak_rss_mib(),
+    )
+
+
+async def _validate_elsewhere(
+    loader: _Loader, index: LoadIndex, channel: _Channel, opener: StoreOpener
+) -> None:
+    """Run :meth:`_Loader.validate` in a second process and hand what it accepts to this
+    process's writer.
+
+    In one process, validation (Python) and the store's writer thread take turns on one GIL;
+    on two cores two processes do not (large set: see docs/benchmarks.md). The validating
+    process reads the store through ``opener`` (committed data, as this process's readers
+    do during a bulk session), writes the same staging files, and sends batches, its
+    progress and finally its verdict (counts, rejected rows, duplicates) over a pipe. Its
+    errors are raised here; if this process stops, it is terminated.
+    """
+    job = _Job(
+        loader.files, loader.labels, loader.skip_invalid, loader.batch_size, loader.workdir, opener
+    )
+    receiving_fd, sending_fd = os.pipe()
+    try:
+        # a fresh interpreter, not fork: this process has threads (their locks would be copied
+        # mid-use) and not multiprocessing's spawn, which re-runs the caller's __main__
+        process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own code; starting is quick
+            [sys.executable, "-c", _BOOTSTRAP, str(sending_fd)],
+            stdin=subprocess.PIPE,
+            pass_fds=(sending_fd,),
+        )
+    finally:
+        os.close(sending_fd)
+    receiving = Connection(receiving_fd, writable=False)
+    assert process.stdin is not None
+    try:
+        with process.stdin as stdin:
+            pickle.dump(sys.path, stdin)
+            pickle.dump(job, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass  # it stopped at once: its exit status is reported below
+    loop = asyncio.get_running_loop()
+    progress = loader.progress
+    try:
+        while True:
+            try:
+                data = await loop.run_in_executor(None, receiving.recv_bytes)
+            except (EOFError, OSError):  # gone between messages, or in the middle of one
+                code = await loop.run_in_executor(None, process.wait)
+                raise RuntimeError(
+                    f"the load's validating process stopped without a verdict (exit status "
+                    f"{code}; its error, if any, is above); nothing was written. Run the load "
+                    "again, or with --no-parallel (parallel=False) to validate in this process"
+                ) from None
+            message = pickle.loads(data)  # noqa: S301 - from our own child, over a private pipe
+            kind = message[0]
+            if kind in _WRITE_KINDS:
+                await channel.put(message)
+            elif kind == "update":
+                progress.update(message[1], message[2])
+            elif kind == "start":
+                progress.start(message[1], message[2])
+            elif kind == "finish":
+                progress.finish(message[1])
+            elif kind == "done":
+                _adopt(loader, index, message[1])
+                return
+            else:
+                raise message[1]
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        await loop.run_in_executor(None, process.wait)
+        receiving.close()
+
+
+def _adopt(loader: _Loader, index: LoadIndex, verdict: _Verdict) -> None:
+    """Take over a validating process's verdict as if this process had validated."""
+    for report, (read, rejected) in zip(loader.reports, verdict.counts, strict=True):
+        report.read, report.rejected = read, rejected
+    loader.header_problems = verdict.header_problems
+    index.rejected = verdict.rejected
+    index.duplicates = verdict.duplicates
+    loader.validator_peak_mib = verdict.peak_rss_mib
+
+
 async def _pipelined(
-    loader: _Loader, index: LoadIndex, report: LoadReport, skip_invalid: bool, sink: Progress
+    loader: _Loader,
+    index: LoadIndex,
+    report: LoadReport,
+    skip_invalid: bool,
+    sink: Progress,
+    opener: StoreOpener | None = None,
 ) -> None:
     """Validate and write at once, inside the store's atomic bulk session: each file is written
     (on the store's thread) while the next ones are validated, and the session commits only
-    if the load is accepted, so a rejected load or a killed one leaves the store as it was."""
+    if the load is accepted, so a rejected load or a killed one leaves the store as it was.
+
+    With ``opener``, validation runs in a second process (:func:`_validate_elsewhere`) that
+    reads the store through it; this process only writes."""
     started = time.perf_counter()
-    queue: asyncio.Queue[_WriteItem | None] = asyncio.Queue(maxsize=_QUEUED_BATCHES)
+    channel = _Channel(_QUEUED_BATCHES)
     loader.write_progress = _quiet_sibling(sink)
-    writer = asyncio.create_task(loader.drain(queue), name="load-writer")
+    writer = asyncio.create_task(loader.drain(channel.queue), name="load-writer")
+    channel.writer = writer
 
     async def ready(step: _Step) -> None:
         if writer.done():  # it failed: stop validating, its error is raised below
             await writer
-        await loader.held(step, queue)
+        await loader.held(step, channel)
 
     try:
-        await loader.validate(index, ready, partial(_ToWriter, loader, index=index, queue=queue))
+        if opener is None:
+            await loader.validate(
+                index, ready, partial(_ToWriter, loader, index=index, queue=channel)
+            )
+        else:
+            await _validate_elsewhere(loader, index, channel, opener)
         _validated(loader, index, report, skip_invalid, started)
         validated = time.perf_counter()
         if isinstance(sink, BarProgress):
             loader.write_progress = sink
-        await queue.put(None)
+        await channel.put(None)
         await writer
     except BaseException:
         writer.cancel()
@@ -791,7 +1081,7 @@ async def _pipelined(
     report.seconds["write"] = time.perf_counter() - validated
     report.seconds["load"] = time.perf_counter() - started
     report.pipelined = True
-    report.peak_rss_mib["write"] = _peak_rss_mib()
+    report.peak_rss_mib["write"] = loader.peak_rss_mib()
 
 
 async def _load(
@@ -805,6 +1095,7 @@ async def _load(
     progress: bool | Progress,
     rejects_dir: str | Path | None,
     resolve: bool,
+    parallel: bool | None,
 ) -> LoadReport:
     sink = make_progress(progress)
     report = LoadReport(root, unknown_files=unknown)
@@ -828,7 +1119,8 @@ async def _load(
             try:
                 async with bulk:
                     with _quick_handoff():
-                        await _pipelined(loader, index, report, skip_invalid, sink)
+                        opener = _opener(store, files, parallel)
+                        await _pipelined(loader, index, report, skip_invalid, sink, opener)
                     committing = time.perf_counter()
                     sink.start("commit (indexes, disk)")
                     ticker = asyncio.create_task(_tick(sink))
@@ -839,7 +1131,7 @@ async def _load(
             sink.finish()
             report.seconds["commit"] = time.perf_counter() - committing
             report.seconds["load"] += report.seconds["commit"]
-            report.peak_rss_mib["write"] = _peak_rss_mib()
+            report.peak_rss_mib["write"] = loader.peak_rss_mib()
         loader.count_duplicates()
     if index.rejected:
         target = Path(rejects_dir) if rejects_dir is not None else data_dir

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -50,6 +50,7 @@ __all__ = [
     "Page",
     "PageRequest",
     "Related",
+    "StoreOpener",
     "UpsertResult",
     "WriteCounts",
 ]
@@ -115,6 +116,10 @@ canonical JSON text of :func:`graph_api.store.paging.canonical_json`."""
 EncodedEdge = tuple[str, str, str, str, str, str]
 """A relationship write for bulk loads: ``(type, source label, source id, target label,
 target id, properties)``, the properties in canonical JSON text."""
+
+StoreOpener = Callable[[], "GraphStore"]
+"""A picklable callable that makes a new, unopened store over the same data (see
+:meth:`GraphStore.opener`)."""
 
 
 @dataclass(slots=True)
@@ -258,6 +263,15 @@ class GraphStore(abc.ABC):
         raised and nothing is written. Unchanged rows are counted, not rewritten; the data
         version increases once if anything changed.
         """
+
+    def opener(self) -> StoreOpener | None:
+        """How another process can open this store to read what is committed, or None.
+
+        Bulk loads use it to validate in a second process while this one writes. The copy
+        must see committed data only (not an open :meth:`atomic_bulk` session's writes) and
+        must not need a write lock to open. The default, None, keeps loads in one process.
+        """
+        return None
 
     def atomic_bulk(self) -> AbstractAsyncContextManager[None] | None:
         """An all-or-nothing session for bulk loads, or None when the store has none.

@@ -38,6 +38,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, TypeVar, cast
 
@@ -67,6 +68,7 @@ from graph_api.store.base import (
     Op,
     Page,
     PageRequest,
+    StoreOpener,
     UpsertResult,
     WriteCounts,
 )
@@ -500,6 +502,13 @@ class SqliteGraphStore(GraphStore):
                 raise
             _BULK.reset(token)
             await asyncio.shield(self._write(lambda c: self._end_bulk(c, commit=True)))
+
+    def opener(self) -> StoreOpener | None:
+        """The same file, opened anew (WAL: its readers see what is committed); None for
+        ``:memory:``, which no other process can reach."""
+        if self._memory:
+            return None
+        return partial(SqliteGraphStore, self.path, defer_indexes_after=self._defer_after)
 
     def atomic_bulk(self) -> AbstractAsyncContextManager[None]:
         """One transaction for a whole bulk load (see :meth:`GraphStore.atomic_bulk`).

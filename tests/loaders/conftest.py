@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from loader_helpers import BatchWritingStore
 
+import loaders.load
 from graph_api.store.sqlite import SqliteGraphStore
 
 FolderFactory = Callable[[dict[str, str | bytes]], Path]
@@ -29,12 +30,16 @@ def make_folder(tmp_path: Path) -> FolderFactory:
     return make
 
 
-@pytest.fixture(params=["bulk-session", "batch-transactions"])
+@pytest.fixture(params=["bulk-session", "bulk-session-two-processes", "batch-transactions"])
 async def graph_store(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[SqliteGraphStore]:
     """A real SQLite store, once with its atomic bulk session (loads validate and write at
-    once) and once without (validate everything, then write batch transactions)."""
+    once), once with it and validation in a second process (which loads choose from 16 MiB
+    of data on; here from the first byte), and once without (validate everything, then
+    write batch transactions)."""
     kind = BatchWritingStore if request.param == "batch-transactions" else SqliteGraphStore
+    if request.param == "bulk-session-two-processes":
+        monkeypatch.setattr(loaders.load, "_PARALLEL_FROM", 0)
     async with kind(tmp_path / "graph.db") as store:
         yield store

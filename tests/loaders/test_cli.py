@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,14 +70,48 @@ asyncio.run(main())
 """
 
 
-def _load_and_kill_halfway(data: Path, db: Path, atomic: bool) -> None:
-    """Start a load in a subprocess and SIGKILL it once the interactions are written.
+def _children_validating(pid: int) -> list[int]:
+    """The processes that ``pid`` started to validate a load (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # not a process, or it ended meanwhile
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"_validation_main" in cmdline:
+            found.append(int(entry.name))
+    return found
 
-    ``atomic``: ``python -m loaders load`` into the SQLite store (one bulk session); else the
-    same load into :class:`BatchWritingStore` (batch transactions)."""
-    if atomic:
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; its new parent may not reap it at once
+
+
+def _ends_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _running(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _load_and_kill_halfway(data: Path, db: Path, mode: str) -> list[int]:
+    """Start a load in a subprocess and SIGKILL it once the interactions are written; returns
+    the pids of the validating processes it had started.
+
+    ``bulk-session``: ``python -m loaders load`` into the SQLite store (one bulk session);
+    ``two-processes``: the same with ``--parallel``; ``batch-transactions``: the same load
+    into :class:`BatchWritingStore` (batch transactions)."""
+    if mode != "batch-transactions":
         command = [sys.executable, "-m", "loaders", "load", str(data), "--sqlite", str(db)]
-        command += ["--batch-size", "50"]
+        command += ["--batch-size", "50", "--parallel" if mode == "two-processes" else ""]
+        command = [arg for arg in command if arg]
     else:
         script = _BATCH_WRITING_LOAD.format(
             tests=str(Path(__file__).parent), db=str(db), data=str(data)
@@ -91,23 +126,30 @@ def _load_and_kill_halfway(data: Path, db: Path, atomic: bool) -> None:
     ) as process:
         assert process.stderr is not None
         seen = []
+        helpers: list[int] = []
         for line in process.stderr:
             seen.append(line)
             if line.startswith("write interactions.jsonl:"):  # nodes are in, relationships next
+                helpers = _children_validating(process.pid)
                 process.send_signal(signal.SIGKILL)
                 break
         process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, "".join(seen)
+    return helpers
 
 
-@pytest.mark.parametrize("atomic", [True, False], ids=["bulk-session", "batch-transactions"])
+@pytest.mark.parametrize("mode", ["bulk-session", "two-processes", "batch-transactions"])
 async def test_a_load_killed_halfway_leaves_a_consistent_store_and_a_rerun_completes_it(
-    tmp_path: Path, atomic: bool
+    tmp_path: Path, mode: str
 ) -> None:
     data = tmp_path / "tiny"
     generate(data, size="tiny", seed=5)
     db = tmp_path / "killed.db"
-    _load_and_kill_halfway(data, db, atomic)
+    helpers = _load_and_kill_halfway(data, db, mode)
+    atomic = mode != "batch-transactions"
+    if mode == "two-processes":  # the validating process notices and ends too
+        assert len(helpers) == 1
+        assert _ends_within(helpers[0], 30)
 
     async with SqliteGraphStore(db) as store:
         if atomic:  # the session never committed: the store is as it was, empty

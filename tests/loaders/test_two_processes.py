@@ -1,0 +1,169 @@
+"""Validation in a second process (``load_path(parallel=...)``): same outcome as in one
+process, its errors and its death reach the caller, and it never outlives the load.
+
+The rest of the loader tests also run this way (the ``bulk-session-two-processes`` store of
+``conftest.py``); these are the cases only a second process has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from functools import partial
+from pathlib import Path
+
+import pytest
+from loader_helpers import EXAMPLES, snapshot
+
+from graph_api.errors import ConfigError
+from graph_api.store.base import StoreOpener
+from graph_api.store.sqlite import SqliteGraphStore
+from loaders.generate import generate
+from loaders.load import LoadReport, _peak_rss_mib, load_path
+
+HAS_PROC = Path("/proc/self/stat").exists()
+
+
+def validating_processes() -> list[int]:
+    """The pids of this process's children that run a load's validation (Linux /proc)."""
+    me, found = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # it ended meanwhile
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == me and b"_validation_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def outcome(report: LoadReport) -> list[tuple[object, ...]]:
+    return [
+        (f.file, f.read, f.inserted, f.updated, f.unchanged, f.rejected, f.relationships)
+        for f in report.files
+    ]
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("small")
+    generate(data, size="small", seed=3)
+    return data
+
+
+async def test_one_process_or_two_give_the_same_store_and_report(
+    tmp_path: Path, small_set: Path
+) -> None:
+    results = []
+    for parallel in (False, True):
+        async with SqliteGraphStore(tmp_path / f"{parallel}.db") as store:
+            first = await load_path(store, small_set, progress=False, parallel=parallel)
+            again = await load_path(store, small_set, progress=False, parallel=parallel)
+            assert all(f.unchanged == f.read for f in again.files)
+            assert again.data_version == first.data_version
+            results.append((outcome(first), first.resolution, await snapshot(store)))
+            if parallel:
+                # the validating process's memory is counted: it held the load's index
+                assert first.peak_rss_mib["validate"] - _peak_rss_mib() > 20
+            assert validating_processes() == [] or not HAS_PROC
+    (one, resolution_one, state_one), (two, resolution_two, state_two) = results
+    assert one == two
+    assert resolution_one == resolution_two
+    assert state_one == state_two
+
+
+class _Unreachable(SqliteGraphStore):
+    """A store whose copy in another process cannot open (its path there is a folder)."""
+
+    def __init__(self, path: Path, elsewhere: Path) -> None:
+        super().__init__(path)
+        self.elsewhere = elsewhere
+
+    def opener(self) -> StoreOpener | None:
+        return partial(SqliteGraphStore, str(self.elsewhere))
+
+
+async def test_an_error_in_the_validating_process_is_raised_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    async with _Unreachable(tmp_path / "graph.db", tmp_path) as store:
+        with pytest.raises(ConfigError, match="cannot open SQLite database"):
+            await load_path(store, EXAMPLES, progress=False, parallel=True)
+        assert await store.data_version() == 0
+        assert not any((await snapshot(store)).values())  # no node, no relationship
+        report = await load_path(store, EXAMPLES, progress=False, parallel=False)
+        assert report.read > 0 and report.rejected == 0
+
+
+class _KillAtFirstRows:
+    """A progress that kills the validating process as soon as rows are reported."""
+
+    def __init__(self) -> None:
+        self.killed: list[int] = []
+
+    def start(self, name: str, total_bytes: int | None = None) -> None:
+        pass
+
+    def update(self, rows: int, done_bytes: int | None = None) -> None:
+        if rows and not self.killed:
+            self.killed = validating_processes()
+            for pid in self.killed:
+                os.kill(pid, signal.SIGKILL)
+
+    def finish(self, summary: str = "") -> None:
+        pass
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="finds the validating process through Linux /proc")
+async def test_a_killed_validating_process_fails_the_load_and_leaves_the_store_as_it_was(
+    tmp_path: Path, small_set: Path
+) -> None:
+    async with SqliteGraphStore(tmp_path / "graph.db") as store:
+        await load_path(store, EXAMPLES, progress=False)
+        before, version = await snapshot(store), await store.data_version()
+        killer = _KillAtFirstRows()
+        with pytest.raises(RuntimeError, match=r"stopped without a verdict.*nothing was written"):
+            await load_path(store, small_set, progress=killer, parallel=True)
+        assert len(killer.killed) == 1
+        assert await store.data_version() == version
+        assert await snapshot(store) == before
+        report = await load_path(store, small_set, progress=False, parallel=True)
+        assert report.rejected == 0 and report.data_version > version
+
+
+class _SignalAtFirstRows:
+    def __init__(self) -> None:
+        self.seen = asyncio.Event()
+
+    def start(self, name: str, total_bytes: int | None = None) -> None:
+        pass
+
+    def update(self, rows: int, done_bytes: int | None = None) -> None:
+        if rows:
+            self.seen.set()
+
+    def finish(self, summary: str = "") -> None:
+        pass
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="looks for the validating process in Linux /proc")
+async def test_a_cancelled_load_ends_its_validating_process(
+    tmp_path: Path, small_set: Path
+) -> None:
+    async with SqliteGraphStore(tmp_path / "graph.db") as store:
+        progress = _SignalAtFirstRows()
+        load = asyncio.create_task(load_path(store, small_set, progress=progress, parallel=True))
+        await asyncio.wait_for(progress.seen.wait(), timeout=60)
+        assert len(validating_processes()) == 1
+        load.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await load
+        assert validating_processes() == []
+        assert await store.data_version() == 0
+        report = await load_path(store, small_set, progress=False, parallel=True)
+        assert report.rejected == 0 and report.data_version > 0
