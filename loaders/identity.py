@@ -41,11 +41,16 @@ from loaders.similarity import (
 __all__ = [
     "CustomerFacts",
     "ExistingLink",
+    "IdentityFacts",
     "Link",
+    "Matches",
     "ProfileFacts",
     "ResolutionReport",
+    "match_facts",
     "match_profiles",
+    "read_facts",
     "resolve_identities",
+    "write_links",
 ]
 
 NAME_CANDIDATE: Final = 0.8
@@ -292,47 +297,37 @@ def match_profiles(
         yield from fresh(links)
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+@dataclass(slots=True)
+class IdentityFacts:
+    """What resolution reads from the store: every Customer, Profile and HAS_PROFILE link."""
+
+    customers: list[CustomerFacts] = field(default_factory=list)
+    profiles: list[ProfileFacts] = field(default_factory=list)
+    existing: list[ExistingLink] = field(default_factory=list)
 
 
-async def resolve_identities(
-    store: GraphStore, *, batch_size: int = 5_000, progress: Progress | None = None
-) -> ResolutionReport:
-    """Link the store's profiles to its customers and write the links (HAS_PROFILE).
+@dataclass(slots=True)
+class Matches:
+    """What :func:`match_facts` found: the links to write, and the profiles left alone."""
 
-    Reads every Customer, Profile and HAS_PROFILE link, runs :func:`match_profiles` and upserts
-    the new links in batches. Existing links are never changed.
-    """
-    sink = progress if progress is not None else NoProgress()
-    sink.start("resolve identities")
-    customers: list[CustomerFacts] = []
-    async for batch in store.stream_nodes(NodeLabel.CUSTOMER):
-        customers.extend(
-            CustomerFacts(
-                n.id,
-                str(n.props.get("name", "")),
-                _text(n.props.get("email")),
-                _text(n.props.get("phone")),
-            )
-            for n in batch
+    links: list[Link]
+    unmatched: int
+    settled: int
+    profiles: int
+
+
+async def read_facts(store: GraphStore) -> IdentityFacts:
+    """Read what resolution needs (a bulk session's own task sees its writes)."""
+    facts = IdentityFacts()
+    async for rows in store.stream_texts(NodeLabel.CUSTOMER, ("name", "email", "phone")):
+        facts.customers.extend(CustomerFacts(str(r[0]), r[1] or "", r[2], r[3]) for r in rows)
+    fields = ("platform", "handle", "displayName", "email", "phone")
+    async for rows in store.stream_texts(NodeLabel.PROFILE, fields):
+        facts.profiles.extend(
+            ProfileFacts(str(r[0]), r[1] or "", r[2] or "", r[3], r[4], r[5]) for r in rows
         )
-    profiles: list[ProfileFacts] = []
-    async for batch in store.stream_nodes(NodeLabel.PROFILE):
-        profiles.extend(
-            ProfileFacts(
-                n.id,
-                str(n.props.get("platform", "")),
-                str(n.props.get("handle", "")),
-                _text(n.props.get("displayName")),
-                _text(n.props.get("email")),
-                _text(n.props.get("phone")),
-            )
-            for n in batch
-        )
-    existing: list[ExistingLink] = []
     async for edges in store.stream_edges(RelType.HAS_PROFILE):
-        existing.extend(
+        facts.existing.extend(
             ExistingLink(
                 e.src.id,
                 e.dst.id,
@@ -340,35 +335,68 @@ async def resolve_identities(
             )
             for e in edges
         )
-    report = ResolutionReport(profiles=len(profiles))
-    report.settled = len({x.profile_id for x in existing if x.status is LinkStatus.CONFIRMED})
+    return facts
+
+
+def match_facts(facts: IdentityFacts) -> Matches:
+    """:func:`match_profiles` over what :func:`read_facts` read: pure computation, so it may
+    run on another thread while the store is busy (say, committing a load)."""
     unmatched: list[str] = []
-    batch_out: list[EdgeWrite] = []
-    done = 0
-    for link in match_profiles(customers, profiles, existing, unmatched=unmatched):
-        if link.status is LinkStatus.CONFIRMED:
-            report.confirmed[link.method] = report.confirmed.get(link.method, 0) + 1
-        else:
-            report.candidates += 1
-        batch_out.append(
-            EdgeWrite(
-                RelType.HAS_PROFILE,
-                NodeRef(NodeLabel.CUSTOMER, link.customer_id),
-                NodeRef(NodeLabel.PROFILE, link.profile_id),
-                link.props(),
-            )
+    links = list(
+        match_profiles(facts.customers, facts.profiles, facts.existing, unmatched=unmatched)
+    )
+    settled = {x.profile_id for x in facts.existing if x.status is LinkStatus.CONFIRMED}
+    return Matches(links, len(unmatched), len(settled), len(facts.profiles))
+
+
+async def write_links(
+    store: GraphStore,
+    matches: Matches,
+    *,
+    batch_size: int = 5_000,
+    progress: Progress | None = None,
+) -> ResolutionReport:
+    """Write the links :func:`match_facts` found, in batches; returns the report.
+
+    ``progress`` hears of each batch, then the summary; its task is the caller's to start."""
+    sink = progress if progress is not None else NoProgress()
+    report = ResolutionReport(profiles=matches.profiles, settled=matches.settled)
+    report.unmatched = matches.unmatched
+    links = matches.links
+    for start in range(0, len(links), batch_size):
+        batch = links[start : start + batch_size]
+        for link in batch:
+            if link.status is LinkStatus.CONFIRMED:
+                report.confirmed[link.method] = report.confirmed.get(link.method, 0) + 1
+            else:
+                report.candidates += 1
+        result = await store.upsert(
+            edges=[
+                EdgeWrite(
+                    RelType.HAS_PROFILE,
+                    NodeRef(NodeLabel.CUSTOMER, link.customer_id),
+                    NodeRef(NodeLabel.PROFILE, link.profile_id),
+                    link.props(),
+                )
+                for link in batch
+            ]
         )
-        if len(batch_out) >= batch_size:
-            result = await store.upsert(edges=batch_out)
-            report.written.add(result.edges.get(RelType.HAS_PROFILE, WriteCounts()))
-            done += len(batch_out)
-            batch_out = []
-            sink.update(done)
-    if batch_out:
-        result = await store.upsert(edges=batch_out)
         report.written.add(result.edges.get(RelType.HAS_PROFILE, WriteCounts()))
-        done += len(batch_out)
-    report.unmatched = len(unmatched)
-    sink.update(done)
+        sink.update(start + len(batch))
     sink.finish(report.summary())
     return report
+
+
+async def resolve_identities(
+    store: GraphStore, *, batch_size: int = 5_000, progress: Progress | None = None
+) -> ResolutionReport:
+    """Link the store's profiles to its customers and write the links (HAS_PROFILE).
+
+    Reads every Customer, Profile and HAS_PROFILE link (:func:`read_facts`), runs
+    :func:`match_profiles` (:func:`match_facts`) and upserts the new links in batches
+    (:func:`write_links`). Existing links are never changed.
+    """
+    sink = progress if progress is not None else NoProgress()
+    sink.start("resolve identities")
+    matches = match_facts(await read_facts(store))
+    return await write_links(store, matches, batch_size=batch_size, progress=sink)

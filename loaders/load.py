@@ -51,7 +51,14 @@ from graph_api.store.base import (
     WriteCounts,
 )
 from loaders.checks import LoadIndex, Loc, loc_line, make_loc
-from loaders.identity import ResolutionReport, resolve_identities
+from loaders.identity import (
+    Matches,
+    ResolutionReport,
+    match_facts,
+    read_facts,
+    resolve_identities,
+    write_links,
+)
 from loaders.layout import DataFile, FileSpec, discover
 from loaders.progress import BarProgress, LineProgress, NoProgress, Progress, make_progress
 from loaders.readers import open_source
@@ -122,13 +129,15 @@ class LoadReport:
     """Wall time per phase: ``validate``, ``write``, ``load`` (both), ``resolve``. When
     ``pipelined``, files were written while later ones were validated, ``write`` is the part
     left after validation, and ``commit`` the end of the store's bulk session (included in
-    ``load``)."""
+    ``load``); ``resolve`` is then the time resolution added: its reading before the commit,
+    and after it what was left of its matching (which ran during the commit) and the
+    writing of its links."""
     pipelined: bool = False
     """Written inside the store's atomic bulk session, at the same time as validated."""
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
-    """Peak resident memory at the end of each phase: this process's, plus, from the start
-    of validation to the commit, that of the validating process when there was one (their
-    sum: an upper bound of the two together)."""
+    """Peak resident memory at the end of each phase. When a second process validated, a
+    bound on the two together: its peak plus this process's when it ended, or this
+    process's peak since, whichever is larger."""
 
     @property
     def read(self) -> int:
@@ -395,14 +404,17 @@ class _Loader:
         self.labels: list[NodeLabel] = []
         """The labels the store held nodes of when the load began."""
         self.validator_peak_mib = 0.0
-        """The validating process's peak resident memory, when there was one."""
+        """The validating process's peak resident memory, when there was one, plus this
+        process's when it ended."""
         self.write_progress: Progress = progress
         """Where the write pass reports; while files are validated it says nothing on a
         terminal (one bar at a time) and its own lines otherwise."""
 
     def peak_rss_mib(self) -> float:
-        """This process's peak resident memory plus the validating process's, if any."""
-        return _peak_rss_mib() + self.validator_peak_mib
+        """A bound on the peak resident memory of this process and the validating one, if
+        any, together: that one's peak plus this one's when it ended, or this one's peak
+        since, whichever is larger."""
+        return max(_peak_rss_mib(), self.validator_peak_mib)
 
     # -- pass 1: validate --------------------------------------------------------------------
 
@@ -992,6 +1004,7 @@ async def _validate_elsewhere(
         pass  # it stopped at once: its exit status is reported below
     loop = asyncio.get_running_loop()
     progress = loader.progress
+    finished = False
     try:
         while True:
             try:
@@ -1015,14 +1028,24 @@ async def _validate_elsewhere(
                 progress.finish(message[1])
             elif kind == "done":
                 _adopt(loader, index, message[1])
+                finished = True
                 return
             else:
                 raise message[1]
     finally:
-        if process.poll() is None:
-            process.terminate()
-        await loop.run_in_executor(None, process.wait)
+        await loop.run_in_executor(None, _reap, process, finished)
         receiving.close()
+
+
+def _reap(process: subprocess.Popen[bytes], finished: bool) -> None:
+    """Wait for a validating process to end: by itself after its verdict, else terminated."""
+    if not finished and process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _adopt(loader: _Loader, index: LoadIndex, verdict: _Verdict) -> None:
@@ -1032,7 +1055,7 @@ def _adopt(loader: _Loader, index: LoadIndex, verdict: _Verdict) -> None:
     loader.header_problems = verdict.header_problems
     index.rejected = verdict.rejected
     index.duplicates = verdict.duplicates
-    loader.validator_peak_mib = verdict.peak_rss_mib
+    loader.validator_peak_mib = verdict.peak_rss_mib + _peak_rss_mib()
 
 
 async def _pipelined(
@@ -1112,6 +1135,7 @@ async def _load(
         report.files = loader.reports
         index = await loader.open_index()
         bulk = store.atomic_bulk()
+        matching: asyncio.Future[Matches] | None = None
         if bulk is None:
             await _validate_then_write(loader, index, report, skip_invalid)
         else:
@@ -1121,6 +1145,8 @@ async def _load(
                     with _quick_handoff():
                         opener = _opener(store, files, parallel)
                         await _pipelined(loader, index, report, skip_invalid, sink, opener)
+                    if resolve:
+                        matching = await _start_matching(store, report, sink)
                     committing = time.perf_counter()
                     sink.start("commit (indexes, disk)")
                     ticker = asyncio.create_task(_tick(sink))
@@ -1141,8 +1167,29 @@ async def _load(
                 loader.reports[i].rejects_file = write_rejects(data_file, mine, target)
     if resolve:
         started = time.perf_counter()
-        report.resolution = await resolve_identities(store, progress=sink)
-        report.seconds["resolve"] = time.perf_counter() - started
-        report.peak_rss_mib["resolve"] = _peak_rss_mib()
+        if matching is None:
+            report.resolution = await resolve_identities(store, progress=sink)
+        else:
+            sink.start("resolve identities")
+            matches = await matching
+            report.resolution = await write_links(store, matches, progress=sink)
+        report.seconds["resolve"] = report.seconds.get("resolve", 0.0)
+        report.seconds["resolve"] += time.perf_counter() - started
+        report.peak_rss_mib["resolve"] = loader.peak_rss_mib()
     report.data_version = await store.data_version()
     return report
+
+
+async def _start_matching(
+    store: GraphStore, report: LoadReport, sink: Progress
+) -> asyncio.Future[Matches]:
+    """Read what identity resolution needs from the bulk session (the loaded data, before
+    its commit), and start matching it on a thread: pure Python, it runs on one core while
+    the store commits on the other (building indexes, writing its journal). The links are
+    written after the commit, as :func:`resolve_identities` would have."""
+    started = time.perf_counter()
+    sink.start("resolve identities: read")
+    facts = await read_facts(store)
+    sink.finish()
+    report.seconds["resolve"] = time.perf_counter() - started
+    return asyncio.get_running_loop().run_in_executor(None, match_facts, facts)

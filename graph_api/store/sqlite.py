@@ -69,6 +69,7 @@ from graph_api.store.base import (
     Page,
     PageRequest,
     StoreOpener,
+    TextRow,
     UpsertResult,
     WriteCounts,
 )
@@ -439,10 +440,14 @@ class SqliteGraphStore(GraphStore):
         instructions (and which never waits on a lock); a read that is interrupted, or meets
         a lock, runs again on a reader thread. The event loop is thus never held longer than
         a budget's worth, and bulk reads (``inline=False``) go to a thread at once.
+
+        Inside a bulk session (and in ``:memory:``, where readers have no other connection)
+        reads run on the writer's connection, after the writes queued before them: the
+        session's own tasks read what they wrote.
         """
         if self._read_pool is None or self._writer is None:
             raise StoreUnavailable("the SQLite store is not open (call open() first)")
-        if self._memory:
+        if self._memory or _BULK.get() is self:
             return await self._write(fn)
         if inline:
             done, value = self._read_here(fn)
@@ -513,8 +518,10 @@ class SqliteGraphStore(GraphStore):
     def atomic_bulk(self) -> AbstractAsyncContextManager[None]:
         """One transaction for a whole bulk load (see :meth:`GraphStore.atomic_bulk`).
 
-        Readers go on seeing the data as it was until the commit (WAL); other writers of this
-        process wait for the session, those of other processes get "busy" after 30 s.
+        The session's own tasks (the one that opened it and those it starts) read what they
+        wrote; other readers go on seeing the data as it was until the commit (WAL). Other
+        writers of this process wait for the session, those of other processes get "busy"
+        after 30 s.
 
         The session runs without two costs of row-by-row writing:
 
@@ -1092,6 +1099,38 @@ class SqliteGraphStore(GraphStore):
                 return
             yield [_node(r) for r in rows]
             last = rows[-1][1]
+
+    async def stream_texts(
+        self, label: NodeLabel, fields: Sequence[str], *, batch_size: int = 10_000
+    ) -> AsyncIterator[list[TextRow]]:
+        columns = []
+        for name in fields:
+            if check_field(name) == "id" or name.startswith("scores."):
+                raise InvalidInput(
+                    f"{name!r} is not a property name",
+                    [Problem("fields", name, "a property of the node (not id or scores.*)")],
+                )
+            path = f"'$.{name}'"  # check_field allowed letters, digits and _ only
+            columns.append(
+                f"CASE WHEN json_type(props, {path}) = 'text' "
+                f"THEN nullif(json_extract(props, {path}), '') END"
+            )
+        sql = (
+            f"SELECT {', '.join(['id', *columns])} FROM nodes "
+            "WHERE label = ? AND id > ? ORDER BY id LIMIT ?"
+        )
+        last = ""
+        while True:
+            rows = await self._read(
+                lambda c, last=last: c.execute(  # type: ignore[misc]
+                    sql, (NodeLabel(label).value, last, batch_size)
+                ).fetchall(),
+                inline=False,
+            )
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
 
     async def stream_edges(
         self, type: RelType, *, batch_size: int = 10_000

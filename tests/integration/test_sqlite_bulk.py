@@ -8,9 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Coroutine
 from contextlib import closing
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -28,6 +30,7 @@ from graph_api.store.base import (
 from graph_api.store.sqlite import _DEFERRABLE, SqliteGraphStore
 
 ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 
 async def test_writes_in_a_session_show_together_at_its_end(tmp_path: Path) -> None:
@@ -42,9 +45,20 @@ async def test_writes_in_a_session_show_together_at_its_end(tmp_path: Path) -> N
                     [("HAS_PROFILE", "Customer", "c1", "Profile", "p1", "{}")],
                 )
             )
-            # readers (other connections) still see the store as it was
-            assert await store.get_nodes(NodeLabel.CUSTOMER, ["c1"]) == {}
-            assert await store.data_version() == 0
+            # the session's own tasks read what it wrote ...
+            assert (await store.get_nodes(NodeLabel.CUSTOMER, ["c1"]))["c1"].props == {
+                "name": "Ann"
+            }
+            assert await store.count_edges(RelType.HAS_PROFILE) == 1
+
+            # ... other readers (other connections) still see the store as it was
+            def elsewhere(read: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+                loop = asyncio.get_running_loop()
+                return loop.create_task(read, context=contextvars.Context())
+
+            assert await elsewhere(store.get_nodes(NodeLabel.CUSTOMER, ["c1"])) == {}
+            assert await elsewhere(store.count_edges(RelType.HAS_PROFILE)) == 0
+            assert await elsewhere(store.data_version()) == 0
         assert (await store.get_nodes(NodeLabel.CUSTOMER, ["c1"]))["c1"].props == {"name": "Ann"}
         assert await store.count_edges(RelType.HAS_PROFILE) == 1
         assert await store.data_version() == 2  # one per batch, as outside a session

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import graph_api.store.sqlite as sqlite_module
-from graph_api.errors import ConfigError, StoreUnavailable
+from graph_api.errors import ConfigError, InvalidInput, StoreUnavailable
 from graph_api.model import NodeLabel
 from graph_api.store.base import NodeQuery, NodeWrite, PageRequest
 from graph_api.store.sqlite import MIGRATIONS, SqliteGraphStore
@@ -171,3 +171,11 @@ async def test_reads_here_survive_a_reopen(tmp_path: Path) -> None:
         await store.upsert([NodeWrite(C, "c1", {"name": name})])
         assert (await store.get_nodes(C, ["c1"]))["c1"].props == {"name": name}
         await store.close()
+
+
+@pytest.mark.parametrize("field", ["name') OR 1 --", "scores.influence", "id", "a.b", ""])
+async def test_stream_texts_takes_property_names_only(tmp_path: Path, field: str) -> None:
+    async with SqliteGraphStore(tmp_path / "g.db") as store:
+        await store.upsert([NodeWrite(NodeLabel.CUSTOMER, "c1", {"name": "Ann"})])
+        with pytest.raises(InvalidInput, match="name"):
+            [r async for b in store.stream_texts(NodeLabel.CUSTOMER, ["name", field]) for r in b]

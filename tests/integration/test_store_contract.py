@@ -465,6 +465,28 @@ async def test_streams_return_everything(store: GraphStore) -> None:
     assert await store.count_nodes(C) == 5
 
 
+async def test_stream_texts_is_a_projection_of_stream_nodes(store: GraphStore) -> None:
+    odd: dict[str, object] = {"name": "", "email": 7, "phone": True, "tags": ["a"]}
+    await store.upsert(
+        [
+            NodeWrite(C, "t1", {"name": "Ann Lee", "email": "ann@example.com"}),
+            NodeWrite(C, "t2", odd),  # only non-empty text counts as text
+            NodeWrite(C, "t3", {"name": "Zoë \"Z\" O'Neil", "phone": "+44 20 7946 0000"}),
+            NodeWrite(P, "t1", {"handle": "not a customer"}),
+        ]
+    )
+    fields = ("name", "email", "phone", "tags", "missing")
+    rows = [r async for b in store.stream_texts(C, fields, batch_size=2) for r in b]
+    assert rows == [
+        ("t1", "Ann Lee", "ann@example.com", None, None, None),
+        ("t2", None, None, None, None, None),
+        ("t3", "Zoë \"Z\" O'Neil", None, "+44 20 7946 0000", None, None),
+    ]
+    nodes = [n async for b in store.stream_nodes(C) for n in b]
+    assert [r[0] for r in rows] == [n.id for n in nodes]
+    assert [r[0] async for b in store.stream_texts(C, ()) for r in b] == ["t1", "t2", "t3"]
+
+
 async def test_documents(store: GraphStore) -> None:
     assert await store.get_document("analytics") is None
     await store.put_document("analytics", {"version": 1, "steps": ["a"]})

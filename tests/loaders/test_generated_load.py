@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from loader_helpers import snapshot
+
 from graph_api.model import LinkStatus, NodeLabel, RelType
 from graph_api.store.sqlite import SqliteGraphStore
 from loaders.generate import generate
+from loaders.identity import resolve_identities
 from loaders.load import load_path
 
 
@@ -42,3 +45,23 @@ async def test_small_set_loads_and_resolution_is_precise(
     assert all(f.unchanged == f.read for f in again.files)
     assert again.resolution is not None and again.resolution.written.inserted == 0
     assert await graph_store.data_version() == version
+
+
+async def test_resolution_matched_during_the_commit_equals_resolution_after_the_load(
+    tmp_path: Path,
+) -> None:
+    """A bulk load reads what resolution needs before its commit and matches during it; the
+    links and the report are those of resolving once the load is committed."""
+    data = tmp_path / "small"
+    generate(data, size="small", seed=11)
+    async with SqliteGraphStore(tmp_path / "during.db") as during:
+        report = await load_path(during, data, progress=False)
+        assert report.pipelined and report.resolution is not None
+        linked_during = await snapshot(during)
+    async with SqliteGraphStore(tmp_path / "after.db") as after:
+        await load_path(after, data, progress=False, resolve=False)
+        resolution = await resolve_identities(after)
+        linked_after = await snapshot(after)
+    assert resolution == report.resolution
+    assert resolution.written.inserted > 0
+    assert linked_during == linked_after
