@@ -15,7 +15,7 @@ rejects the ones whose chain leads to a missing interaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -220,44 +220,70 @@ class LoadIndex:
                     self.duplicates[loc_file(loc)] -= 1
         self._pending.clear()
 
-    def add_edge(self, record: EdgeRecord, loc: Loc, columns: tuple[str, str]) -> bool:
-        """Check a relationship row; True when it is new and must be staged."""
-        rel, src_label, src_id, dst_label, dst_id, encoded = record
-        src = self._token(src_label, src_id)
-        dst = self._token(dst_label, dst_id)
-        if src is None or dst is None:
-            errors: list[RowError] = []
+    def add_edges(
+        self,
+        results: Sequence[EdgeRecord | list[RowError]],
+        lines: Sequence[int],
+        base: Loc,
+        columns: tuple[str, str],
+    ) -> tuple[list[EdgeRecord], list[int]]:
+        """Check a chunk of relationship rows (parsed, or their errors) at ``base | line``;
+        returns those that are new and must be written, in order, and their lines.
+
+        Refused rows are rejected: a parse error, an end that exists neither in the store nor
+        in the load, or a pair given before with different values (given before identically:
+        a duplicate, counted as such)."""
+        accepted: list[EdgeRecord] = []
+        accepted_lines: list[int] = []
+        nodes, pending, in_store = self.nodes, self._pending, self._in_store
+        edges, duplicates = self._edges, self.duplicates
+        for line, record in zip(lines, results, strict=True):
+            if isinstance(record, list):
+                self.reject(base | line, record)
+                continue
+            rel, src_label, src_id, dst_label, dst_id, encoded = record
+            # _token, inlined for both ends: relationship files have millions of rows
+            src = nodes[src_label].get(src_id)
             if src is None:
-                errors.append((columns[0], self._missing((src_label, src_id))))
+                src = in_store.get((src_label, src_id))  # a store token, above all load ones
+            elif src_label == _INTERACTION and src_id in pending:
+                src = None
+            else:
+                src &= _M48  # the location of its row
+            dst = nodes[dst_label].get(dst_id)
             if dst is None:
-                errors.append((columns[1], self._missing((dst_label, dst_id))))
-            self.reject(loc, errors)
-            return False
-        if rel != self._edge_type:
-            # Keys of different types never meet: keep one type's keys at a time.
-            self._edges.clear()
-            self._edge_type = rel
-        edge_key = src << 64 | dst
-        digest = hash(encoded)
-        packed = self._edges.get(edge_key)
-        if packed is None:
-            self._edges[edge_key] = _pack(digest, loc)
-            return True
-        if packed >> 48 == digest & _M64:
-            self.duplicates[loc_file(loc)] = self.duplicates.get(loc_file(loc), 0) + 1
-            return False
-        first = loc_line(packed & _M48)
-        self.reject(
-            loc,
-            [
-                (
-                    columns[1],
-                    f"{rel} {src_id!r} → {dst_id!r} was given before "
-                    f"(line {first}) with different values",
-                )
-            ],
-        )
-        return False
+                dst = in_store.get((dst_label, dst_id))  # a store token, above all load ones
+            elif dst_label == _INTERACTION and dst_id in pending:
+                dst = None
+            else:
+                dst &= _M48  # the location of its row
+            if src is None or dst is None:
+                errors: list[RowError] = []
+                if src is None:
+                    errors.append((columns[0], self._missing((src_label, src_id))))
+                if dst is None:
+                    errors.append((columns[1], self._missing((dst_label, dst_id))))
+                self.reject(base | line, errors)
+                continue
+            if rel != self._edge_type:
+                # Keys of different types never meet: keep one type's keys at a time.
+                edges.clear()
+                self._edge_type = rel
+            edge_key = src << 64 | dst
+            digest = hash(encoded)
+            packed = edges.get(edge_key)
+            if packed is None:
+                edges[edge_key] = _pack(digest, base | line)
+                accepted.append(record)
+                accepted_lines.append(line)
+            elif packed >> 48 == digest & _M64:
+                file = base >> 40
+                duplicates[file] = duplicates.get(file, 0) + 1
+            else:
+                first = loc_line(packed & _M48)
+                why = f"{rel} {src_id!r} → {dst_id!r} was given before (line {first})"
+                self.reject(base | line, [(columns[1], why + " with different values")])
+        return accepted, accepted_lines
 
     def release(self) -> None:
         """Forget the ids (before the write pass); keeps the rejected rows and duplicates."""

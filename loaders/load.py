@@ -38,7 +38,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from traceback import format_exception
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from graph_api.errors import GraphApiError, InvalidInput, Problem
 from graph_api.model import NodeLabel, RelType
@@ -73,6 +73,7 @@ _PERFORMED = RelType.PERFORMED.value
 _CHUNK = 2_000  # rows validated by one pydantic call, then looked up in the store at once
 _YOUNG_GC_EVERY = 50  # chunks between two collections of the young generations
 _QUEUED_BATCHES = 4  # batches a pipelined load may validate ahead of its writer
+_QUEUED_PICKLED = 64  # the same when a second process validates: pickled, ≈ 350 kB each
 _SWITCH_INTERVAL = 0.0002  # seconds; see _quick_handoff
 
 
@@ -248,7 +249,7 @@ class _Sink(Protocol):
 
     def append_node(self, record: NodeRecord, line: int) -> None: ...
 
-    def append_edge(self, record: EdgeRecord, line: int) -> None: ...
+    def extend_edges(self, records: list[EdgeRecord], lines: list[int]) -> None: ...
 
     async def chunk_done(self) -> None: ...
 
@@ -264,8 +265,9 @@ class _ToStaging:
     def append_node(self, record: NodeRecord, line: int) -> None:
         self.staging.append(_stage_node(record, line))
 
-    def append_edge(self, record: EdgeRecord, line: int) -> None:
-        self.staging.append((line, *record))
+    def extend_edges(self, records: list[EdgeRecord], lines: list[int]) -> None:
+        for line, record in zip(lines, records, strict=True):
+            self.staging.append((line, *record))
 
     async def chunk_done(self) -> None:
         return None
@@ -276,7 +278,7 @@ class _ToStaging:
 
 _WriteItem = tuple[str, int, list[Any]]
 """For the writer of a pipelined load: ``("nodes" | "inline" | "edges", file, batch)``, or
-``("end", file, [])`` after a file's last batch."""
+``("end", file, [])`` after a file's last batch; from a validating process, pickled."""
 
 
 class _Outbox(Protocol):
@@ -284,6 +286,9 @@ class _Outbox(Protocol):
     :class:`_PipeOutbox` from a validating process."""
 
     async def put(self, item: _WriteItem | None) -> None: ...
+
+
+_Queued = _WriteItem | bytes | None
 
 
 class _Channel:
@@ -294,10 +299,10 @@ class _Channel:
     """
 
     def __init__(self, maxsize: int) -> None:
-        self.queue: asyncio.Queue[_WriteItem | None] = asyncio.Queue(maxsize=maxsize)
+        self.queue: asyncio.Queue[_Queued] = asyncio.Queue(maxsize=maxsize)
         self.writer: asyncio.Task[None] | None = None
 
-    async def put(self, item: _WriteItem | None) -> None:
+    async def put(self, item: _Queued) -> None:
         if not self.queue.full():
             self.queue.put_nowait(item)
             return
@@ -353,8 +358,8 @@ class _ToWriter:
             if record.edges:
                 self.inline.extend(record.edges)
 
-    def append_edge(self, record: EdgeRecord, line: int) -> None:
-        self.edges.append(record)
+    def extend_edges(self, records: list[EdgeRecord], lines: list[int]) -> None:
+        self.edges.extend(records)
 
     async def chunk_done(self) -> None:
         size = self.batch_size
@@ -501,14 +506,15 @@ class _Loader:
                     ref for r in results if not isinstance(r, list) for ref in _refs(r)
                 )
                 base = make_loc(i, 0)
-                for line, result, data in zip(chunk.lines, results, chunk.rows, strict=True):
-                    if isinstance(result, list):
-                        index.reject(base | line, result, _node_ref(spec, data))
-                    elif isinstance(result, NodeRecord):
-                        if index.add_node(result, base | line):
-                            out.append_node(result, line)
-                    elif index.add_edge(result, base | line, columns):
-                        out.append_edge(result, line)
+                if not spec.is_node:
+                    edges = cast("list[EdgeRecord | list[RowError]]", results)
+                    out.extend_edges(*index.add_edges(edges, chunk.lines, base, columns))
+                else:
+                    for line, result, data in zip(chunk.lines, results, chunk.rows, strict=True):
+                        if isinstance(result, list):
+                            index.reject(base | line, result, _node_ref(spec, data))
+                        elif index.add_node(cast("NodeRecord", result), base | line):
+                            out.append_node(cast("NodeRecord", result), line)
                 self.progress.update(report.read, source.bytes_read)
                 await out.chunk_done()
         self.progress.finish()
@@ -540,13 +546,15 @@ class _Loader:
         for step in steps:
             await self.write_step(step, rejected)
 
-    async def drain(self, queue: asyncio.Queue[_WriteItem | None]) -> None:
+    async def drain(self, queue: asyncio.Queue[_Queued]) -> None:
         """The writer of a pipelined load: upsert the batches put on ``queue``, in order,
         until it yields None."""
         written: dict[int, int] = {}
         shown: dict[int, Progress] = {}  # a file reports where it started, to its end
         n = 0
         while (item := await queue.get()) is not None:
+            if isinstance(item, bytes):  # from a validating process
+                item = cast("_WriteItem", pickle.loads(item))  # noqa: S301 - our child's
             kind, i, batch = item
             if i not in written:
                 written[i] = 0
@@ -845,7 +853,6 @@ def _quiet_sibling(progress: Progress) -> Progress:
 _PARALLEL_FROM = 16 * 1024 * 1024
 """Bytes of data from which a load validates in a second process, when the store lets one
 read it (smaller loads would mostly pay for starting it)."""
-_WRITE_KINDS = frozenset({"nodes", "inline", "edges", "end"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -878,12 +885,18 @@ class _PipeOutbox:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def send(self, message: tuple[Any, ...]) -> None:
-        self.conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    def send(self, message: tuple[Any, ...], prefix: bytes = b"C") -> None:
+        """Send a message: ``b"W"`` and a pickled write item, or ``b"C"`` and anything else
+        pickled (progress, the verdict, an error)."""
+        self.conn.send_bytes(prefix + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
     async def put(self, item: _WriteItem | None) -> None:
-        if item is not None:  # the loading process ends the writer itself
-            self.send(item)
+        if item is None:  # the loading process ends the writer itself
+            return
+        kind, i, batch = item
+        if kind == "edges":  # EdgeRecords, as plain tuples: a NamedTuple pickles 3.5 times slower
+            item = (kind, i, list(map(tuple, batch)))
+        self.send(item, b"W")
 
 
 class _PipeProgress:
@@ -1016,11 +1029,12 @@ async def _validate_elsewhere(
                     f"{code}; its error, if any, is above); nothing was written. Run the load "
                     "again, or with --no-parallel (parallel=False) to validate in this process"
                 ) from None
-            message = pickle.loads(data)  # noqa: S301 - from our own child, over a private pipe
+            if data[:1] == b"W":  # a batch: the writer unpickles it when its turn comes
+                await channel.put(data[1:])
+                continue
+            message = pickle.loads(data[1:])  # noqa: S301 - our own child's, a private pipe
             kind = message[0]
-            if kind in _WRITE_KINDS:
-                await channel.put(message)
-            elif kind == "update":
+            if kind == "update":
                 progress.update(message[1], message[2])
             elif kind == "start":
                 progress.start(message[1], message[2])
@@ -1073,7 +1087,7 @@ async def _pipelined(
     With ``opener``, validation runs in a second process (:func:`_validate_elsewhere`) that
     reads the store through it; this process only writes."""
     started = time.perf_counter()
-    channel = _Channel(_QUEUED_BATCHES)
+    channel = _Channel(_QUEUED_BATCHES if opener is None else _QUEUED_PICKLED)
     loader.write_progress = _quiet_sibling(sink)
     writer = asyncio.create_task(loader.drain(channel.queue), name="load-writer")
     channel.writer = writer
