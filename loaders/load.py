@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 import pickle
 import resource
@@ -67,6 +68,8 @@ from loaders.rows import EdgeRecord, NodeRecord, RowError, RowParser
 from loaders.staging import StagedRecord, StagingFile
 
 __all__ = ["DEFAULT_BATCH_SIZE", "FileReport", "LoadReport", "load_path"]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5_000
 _PERFORMED = RelType.PERFORMED.value
@@ -1005,6 +1008,9 @@ async def _validate_elsewhere(
             stdin=subprocess.PIPE,
             pass_fds=(sending_fd,),
         )
+    except OSError as exc:
+        os.close(receiving_fd)
+        raise _CannotStart(f"cannot start {sys.executable!r}: {exc}") from exc
     finally:
         os.close(sending_fd)
     receiving = Connection(receiving_fd, writable=False)
@@ -1049,6 +1055,10 @@ async def _validate_elsewhere(
     finally:
         await loop.run_in_executor(None, _reap, process, finished)
         receiving.close()
+
+
+class _CannotStart(Exception):
+    """The validating process could not be started (no usable ``sys.executable``)."""
 
 
 def _reap(process: subprocess.Popen[bytes], finished: bool) -> None:
@@ -1103,7 +1113,13 @@ async def _pipelined(
                 index, ready, partial(_ToWriter, loader, index=index, queue=channel)
             )
         else:
-            await _validate_elsewhere(loader, index, channel, opener)
+            try:
+                await _validate_elsewhere(loader, index, channel, opener)
+            except _CannotStart as exc:  # nothing was validated yet: do it here
+                _log.warning("validating in this process: %s", exc)
+                await loader.validate(
+                    index, ready, partial(_ToWriter, loader, index=index, queue=channel)
+                )
         _validated(loader, index, report, skip_invalid, started)
         validated = time.perf_counter()
         if isinstance(sink, BarProgress):

@@ -8,8 +8,10 @@ The rest of the loader tests also run this way (the ``bulk-session-two-processes
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -167,3 +169,15 @@ async def test_a_cancelled_load_ends_its_validating_process(
         assert await store.data_version() == 0
         report = await load_path(store, small_set, progress=False, parallel=True)
         assert report.rejected == 0 and report.data_version > 0
+
+
+async def test_without_an_interpreter_to_start_the_load_validates_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    async with SqliteGraphStore(tmp_path / "graph.db") as store:
+        with caplog.at_level(logging.WARNING, logger="loaders.load"):
+            report = await load_path(store, EXAMPLES, progress=False, parallel=True)
+        assert report.read > 0 and report.rejected == 0 and report.pipelined
+        assert all(f.inserted == f.read for f in report.files)
+        assert "validating in this process: cannot start" in caplog.text
