@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from graph_api.store.base import StoreOpener
 from graph_api.store.sqlite import SqliteGraphStore
 from loaders.generate import generate
 from loaders.load import LoadReport, _peak_rss_mib, load_path
+from loaders.progress import NoProgress
 
 HAS_PROC = Path("/proc/self/stat").exists()
 
@@ -102,23 +104,16 @@ async def test_an_error_in_the_validating_process_is_raised_and_nothing_is_writt
         assert report.read > 0 and report.rejected == 0
 
 
-class _KillAtFirstRows:
-    """A progress that kills the validating process as soon as rows are reported."""
+class _AtFirstRows(NoProgress):
+    """A progress that calls ``then()`` once, as soon as rows are reported."""
 
-    def __init__(self) -> None:
-        self.killed: list[int] = []
-
-    def start(self, name: str, total_bytes: int | None = None) -> None:
-        pass
+    def __init__(self, then: Callable[[], None]) -> None:
+        self.then: Callable[[], None] | None = then
 
     def update(self, rows: int, done_bytes: int | None = None) -> None:
-        if rows and not self.killed:
-            self.killed = validating_processes()
-            for pid in self.killed:
-                os.kill(pid, signal.SIGKILL)
-
-    def finish(self, summary: str = "") -> None:
-        pass
+        if rows and self.then is not None:
+            self.then, then = None, self.then
+            then()
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="finds the validating process through Linux /proc")
@@ -128,29 +123,20 @@ async def test_a_killed_validating_process_fails_the_load_and_leaves_the_store_a
     async with SqliteGraphStore(tmp_path / "graph.db") as store:
         await load_path(store, EXAMPLES, progress=False)
         before, version = await snapshot(store), await store.data_version()
-        killer = _KillAtFirstRows()
+        killed: list[int] = []
+
+        def kill() -> None:
+            killed.extend(validating_processes())
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
         with pytest.raises(RuntimeError, match=r"stopped without a verdict.*nothing was written"):
-            await load_path(store, small_set, progress=killer, parallel=True)
-        assert len(killer.killed) == 1
+            await load_path(store, small_set, progress=_AtFirstRows(kill), parallel=True)
+        assert len(killed) == 1
         assert await store.data_version() == version
         assert await snapshot(store) == before
         report = await load_path(store, small_set, progress=False, parallel=True)
         assert report.rejected == 0 and report.data_version > version
-
-
-class _SignalAtFirstRows:
-    def __init__(self) -> None:
-        self.seen = asyncio.Event()
-
-    def start(self, name: str, total_bytes: int | None = None) -> None:
-        pass
-
-    def update(self, rows: int, done_bytes: int | None = None) -> None:
-        if rows:
-            self.seen.set()
-
-    def finish(self, summary: str = "") -> None:
-        pass
 
 
 @pytest.mark.skipif(not HAS_PROC, reason="looks for the validating process in Linux /proc")
@@ -158,9 +144,10 @@ async def test_a_cancelled_load_ends_its_validating_process(
     tmp_path: Path, small_set: Path
 ) -> None:
     async with SqliteGraphStore(tmp_path / "graph.db") as store:
-        progress = _SignalAtFirstRows()
+        seen = asyncio.Event()
+        progress = _AtFirstRows(seen.set)
         load = asyncio.create_task(load_path(store, small_set, progress=progress, parallel=True))
-        await asyncio.wait_for(progress.seen.wait(), timeout=60)
+        await asyncio.wait_for(seen.wait(), timeout=60)
         assert len(validating_processes()) == 1
         load.cancel()
         with pytest.raises(asyncio.CancelledError):
