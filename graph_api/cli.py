@@ -118,7 +118,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate (once) and load the synthetic data set, refresh analytics, then serve."""
     from graph_api.app import serve
-    from loaders.cli import run_generate, run_load
+    from loaders.cli import load_args, run_generate, run_load
 
     data_dir = Path(args.data_dir)
     dataset = data_dir / f"demo-{args.size}"
@@ -129,14 +129,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         gen = argparse.Namespace(size=args.size, seed=args.seed, out_dir=str(dataset))
         if run_generate(gen) != 0:
             return EXIT_INPUT
-    load = argparse.Namespace(
-        path=str(dataset),
-        skip_invalid=False,
-        rejects_dir=None,
-        no_resolve=False,
-        batch_size=5000,
-        no_refresh=False,
-    )
+    load = load_args(str(dataset))
 
     async def prepare(store: GraphStore) -> int:
         code = await run_load(load, store)

@@ -17,7 +17,14 @@ from graph_api.store.base import GraphStore
 from loaders.generate import SIZES, generate
 from loaders.load import DEFAULT_BATCH_SIZE, load_path
 
-__all__ = ["EXIT_INPUT", "MAX_PRINTED_PROBLEMS", "register", "run_generate", "run_load"]
+__all__ = [
+    "EXIT_INPUT",
+    "MAX_PRINTED_PROBLEMS",
+    "load_args",
+    "register",
+    "run_generate",
+    "run_load",
+]
 
 EXIT_INPUT = 1
 MAX_PRINTED_PROBLEMS = 1_000
@@ -38,14 +45,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def register(subparsers: Any) -> None:
-    """Add ``load`` and ``generate`` to an argparse ``add_subparsers()`` object."""
-    p = subparsers.add_parser(
-        "load",
-        help="validate and load a folder of CSV / JSON Lines files",
-        description=_LOAD_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def _load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="data folder (or a single data file)")
     p.add_argument(
         "--skip-invalid",
@@ -77,6 +77,25 @@ def register(subparsers: Any) -> None:
         help="validate in a second process while this one writes (SQLite files only; "
         "default: for 16 MiB of data or more)",
     )
+
+
+def load_args(path: str) -> argparse.Namespace:
+    """The arguments of ``load PATH`` with every option at its default (for commands that
+    load on the user's behalf, such as ``graph-api demo``)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    _load_options(parser)
+    return parser.parse_args([path])
+
+
+def register(subparsers: Any) -> None:
+    """Add ``load`` and ``generate`` to an argparse ``add_subparsers()`` object."""
+    p = subparsers.add_parser(
+        "load",
+        help="validate and load a folder of CSV / JSON Lines files",
+        description=_LOAD_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _load_options(p)
     p = subparsers.add_parser(
         "generate",
         help="write a synthetic data set (with truth.json) in the loader's layout",
