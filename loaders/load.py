@@ -758,8 +758,9 @@ async def load_path(
     parallel
         Validate in a second process while this one writes, when the store has a bulk
         session and can be read from another process (SQLite files; see
-        :meth:`~graph_api.store.base.GraphStore.opener`). ``None`` (default): for data of
-        16 MiB or more; ``False``: never. The outcome is the same either way.
+        :meth:`~graph_api.store.base.GraphStore.opener`), on POSIX systems. ``None``
+        (default): for data of 16 MiB or more; ``False``: never. The outcome is the same
+        either way.
 
     Returns
     -------
@@ -839,7 +840,7 @@ async def _validate_then_write(
 
 def _opener(store: GraphStore, files: list[DataFile], parallel: bool | None) -> StoreOpener | None:
     """How a validating process will open ``store``, or None to validate in this one."""
-    if parallel is False:
+    if parallel is False or os.name != "posix":  # the pipe is handed over as a descriptor
         return None
     if parallel is None and sum(f.path.stat().st_size for f in files) < _PARALLEL_FROM:
         return None
