@@ -513,11 +513,12 @@ class _Loader:
                     edges = cast("list[EdgeRecord | list[RowError]]", results)
                     out.extend_edges(*index.add_edges(edges, chunk.lines, base, columns))
                 else:
-                    for line, result, data in zip(chunk.lines, results, chunk.rows, strict=True):
+                    nodes = cast("list[NodeRecord | list[RowError]]", results)
+                    for line, result, data in zip(chunk.lines, nodes, chunk.rows, strict=True):
                         if isinstance(result, list):
                             index.reject(base | line, result, _node_ref(spec, data))
-                        elif index.add_node(cast("NodeRecord", result), base | line):
-                            out.append_node(cast("NodeRecord", result), line)
+                        elif index.add_node(result, base | line):
+                            out.append_node(result, line)
                 self.progress.update(report.read, source.bytes_read)
                 await out.chunk_done()
         self.progress.finish()
