@@ -15,12 +15,13 @@ rejects the ones whose chain leads to a missing interaction.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from graph_api.model import NodeLabel, RelType
-from graph_api.store.base import GraphStore
+from graph_api.store.base import GraphStore, NumberedEdge
 from loaders.rows import EdgeRecord, NodeRecord, RowError
 
 __all__ = ["INLINE_COLUMNS", "LoadIndex", "Loc", "loc_line", "make_loc"]
@@ -78,6 +79,13 @@ class LoadIndex:
 
     def __init__(self, store: GraphStore, labels_in_store: Iterable[NodeLabel]) -> None:
         self._store = store
+        self.numbers_from: int | None = None
+        """Set (:meth:`number_from`): this load's nodes are numbered, their tokens being
+        their numbers (see :meth:`GraphStore.bulk_numbers`); else tokens are locations."""
+        self._shift = 0  # token = location + shift, in the node file being read
+        self._shifts: dict[int, int] = {}  # per node file read
+        self._next = 0  # the next free number
+        self._firsts: list[tuple[int, int]] = []  # (first token, file index), in order
         self._lookup_labels = frozenset(label.value for label in labels_in_store)
         self.nodes: dict[str, dict[str, int]] = {label.value: {} for label in NodeLabel}
         self._edges: dict[int, int] = {}
@@ -90,6 +98,34 @@ class LoadIndex:
         """Nodes whose row was rejected, to explain why a relationship to them fails."""
         self.duplicates: dict[int, int] = {}
         """Rows identical to an earlier row of the load, per file index (loaded as unchanged)."""
+
+    # -- numbers -------------------------------------------------------------------------------
+
+    def number_from(self, first: int) -> None:
+        """Number this load's nodes from ``first`` up: a node's token is then its number,
+        ``first`` plus the lines of the node files before its own, plus its line."""
+        self.numbers_from = self._next = first
+
+    def begin_file(self, i: int) -> None:
+        """A node file starts: its tokens follow the previous one's."""
+        if self.numbers_from is not None:
+            self._shift = self._shifts[i] = self._next - make_loc(i, 0)
+            self._firsts.append((self._next, i))
+
+    def end_file(self, last_line: int) -> None:
+        if self.numbers_from is not None:
+            self._next += last_line + 1
+
+    def number(self, loc: Loc) -> int:
+        """The number of the node at ``loc`` (a row of a node file read already)."""
+        return loc + self._shifts[loc_file(loc)]
+
+    def _line(self, token: int) -> int:
+        """The line of the node row whose token this is."""
+        if self.numbers_from is None:
+            return loc_line(token)
+        first, _ = self._firsts[bisect_right(self._firsts, (token, _M64)) - 1]
+        return token - first
 
     def _missing(self, key: Key) -> str:
         label, node_id = key
@@ -153,7 +189,7 @@ class LoadIndex:
             if packed >> 48 == record.digest & _M64:
                 self._count_duplicate(record, loc)
                 return False
-            first = loc_line(packed & _M48)
+            first = self._line(packed & _M48)
             self.reject(
                 loc,
                 [("id", f"{record.id!r} was given before (line {first}) with different values")],
@@ -162,16 +198,21 @@ class LoadIndex:
         errors: list[RowError] = []
         parent: str | None = None
         nodes, pending, in_store = self.nodes, self._pending, self._in_store
+        ends: list[int] | None = [] if self.numbers_from is not None else None
         for rel, src_label, src_id, dst_label, dst_id, _ in record.edges:
             # _known, inlined: interactions have a few links each, millions of them in a load
             if rel == _PERFORMED:
                 label, node_id = src_label, src_id
             else:
                 label, node_id = dst_label, dst_id
-            if node_id in nodes[label]:
+            other = nodes[label].get(node_id)
+            if other is not None:
                 if label != _INTERACTION or node_id not in pending:
+                    if ends is not None:
+                        ends.append(other & _M48)
                     continue
             elif (label, node_id) in in_store:
+                ends = None  # the store's node: this row's links go by id
                 continue
             if rel == _RESPONDS_TO:
                 parent = dst_id
@@ -180,9 +221,18 @@ class LoadIndex:
         if errors:
             self.reject(loc, errors, (record.label.value, record.id))
             return False
-        seen[record.id] = _pack(record.digest, loc)
+        token = loc + self._shift
+        seen[record.id] = _pack(record.digest, token)
         if parent is not None:
             pending[record.id] = _Pending(parent, [loc])
+            return True
+        if self.numbers_from is not None:
+            record.number = token
+        if ends is not None:  # all its links are between numbered nodes
+            record.numbered = [
+                (e[0], end, token, e[5]) if e[0] == _PERFORMED else (e[0], token, end, e[5])
+                for e, end in zip(record.edges, ends, strict=True)
+            ]
         return True
 
     def _count_duplicate(self, record: NodeRecord, loc: Loc) -> None:
@@ -226,15 +276,18 @@ class LoadIndex:
         lines: Sequence[int],
         base: Loc,
         columns: tuple[str, str],
-    ) -> tuple[list[EdgeRecord], list[int]]:
+    ) -> tuple[list[EdgeRecord], list[int], list[NumberedEdge]]:
         """Check a chunk of relationship rows (parsed, or their errors) at ``base | line``;
-        returns those that are new and must be written, in order, and their lines.
+        returns those that are new and must be written, in order, and their lines; when
+        nodes are numbered, those between two numbered nodes come apart, in numbered form.
 
         Refused rows are rejected: a parse error, an end that exists neither in the store nor
         in the load, or a pair given before with different values (given before identically:
         a duplicate, counted as such)."""
         accepted: list[EdgeRecord] = []
         accepted_lines: list[int] = []
+        numbered: list[NumberedEdge] = []
+        numbering = self.numbers_from is not None
         nodes, pending, in_store = self.nodes, self._pending, self._in_store
         edges, duplicates = self._edges, self.duplicates
         for line, record in zip(lines, results, strict=True):
@@ -274,8 +327,11 @@ class LoadIndex:
             packed = edges.get(edge_key)
             if packed is None:
                 edges[edge_key] = _pack(digest, base | line)
-                accepted.append(record)
-                accepted_lines.append(line)
+                if numbering and src < _STORE_TOKENS and dst < _STORE_TOKENS:
+                    numbered.append((rel, src, dst, encoded))
+                else:
+                    accepted.append(record)
+                    accepted_lines.append(line)
             elif packed >> 48 == digest & _M64:
                 file = base >> 40
                 duplicates[file] = duplicates.get(file, 0) + 1
@@ -283,7 +339,7 @@ class LoadIndex:
                 first = loc_line(packed & _M48)
                 why = f"{rel} {src_id!r} → {dst_id!r} was given before (line {first})"
                 self.reject(base | line, [(columns[1], why + " with different values")])
-        return accepted, accepted_lines
+        return accepted, accepted_lines, numbered
 
     def release(self) -> None:
         """Forget the ids (before the write pass); keeps the rejected rows and duplicates."""

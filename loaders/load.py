@@ -39,7 +39,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from traceback import format_exception
-from typing import Any, Protocol, cast
+from typing import Any, Final, Protocol, cast
 
 from graph_api.errors import GraphApiError, InvalidInput, Problem
 from graph_api.model import NodeLabel, RelType
@@ -47,6 +47,8 @@ from graph_api.store.base import (
     EncodedEdge,
     EncodedNode,
     GraphStore,
+    NumberedEdge,
+    NumberedNode,
     StoreOpener,
     UpsertResult,
     WriteCounts,
@@ -76,7 +78,10 @@ _PERFORMED = RelType.PERFORMED.value
 _CHUNK = 2_000  # rows validated by one pydantic call, then looked up in the store at once
 _YOUNG_GC_EVERY = 50  # chunks between two collections of the young generations
 _QUEUED_BATCHES = 4  # batches a pipelined load may validate ahead of its writer
-_QUEUED_PICKLED = 64  # the same when a second process validates: pickled, ≈ 350 kB each
+_QUEUED_BYTES = 64 * 1024 * 1024
+"""The same when a second process validates, in pickled bytes (batches of 20 kB to 1 MB):
+enough for the relationships validated while the store builds its node indexes (see
+:meth:`GraphStore.bulk_nodes_written`; seconds on the large set), so validation goes on."""
 _SWITCH_INTERVAL = 0.0002  # seconds; see _quick_handoff
 
 
@@ -252,7 +257,9 @@ class _Sink(Protocol):
 
     def append_node(self, record: NodeRecord, line: int) -> None: ...
 
-    def extend_edges(self, records: list[EdgeRecord], lines: list[int]) -> None: ...
+    def extend_edges(
+        self, records: list[EdgeRecord], lines: list[int], numbered: list[NumberedEdge]
+    ) -> None: ...
 
     async def chunk_done(self) -> None: ...
 
@@ -268,7 +275,10 @@ class _ToStaging:
     def append_node(self, record: NodeRecord, line: int) -> None:
         self.staging.append(_stage_node(record, line))
 
-    def extend_edges(self, records: list[EdgeRecord], lines: list[int]) -> None:
+    def extend_edges(
+        self, records: list[EdgeRecord], lines: list[int], numbered: list[NumberedEdge]
+    ) -> None:
+        assert not numbered, "nodes are numbered in a bulk session only, which writes at once"
         for line, record in zip(lines, records, strict=True):
             self.staging.append((line, *record))
 
@@ -295,34 +305,47 @@ _Queued = _WriteItem | bytes | None
 
 
 class _Channel:
-    """The bounded queue from validation to the writer task of this process.
+    """The bounded queue from validation to the writer task of this process: at most
+    ``maxsize`` items, or, for pickled batches (from a validating process), at most
+    ``max_bytes`` of them.
 
     A put waits while the queue is full, but not for a writer that has failed: its error is
     raised at once (a plain ``Queue.put`` would wait for room forever).
     """
 
-    def __init__(self, maxsize: int) -> None:
-        self.queue: asyncio.Queue[_Queued] = asyncio.Queue(maxsize=maxsize)
+    def __init__(self, maxsize: int, max_bytes: int = 0) -> None:
+        self.queue: asyncio.Queue[_Queued] = asyncio.Queue(maxsize=0 if max_bytes else maxsize)
         self.writer: asyncio.Task[None] | None = None
+        self.max_bytes = max_bytes
+        self.held = 0  # bytes of the pickled batches in the queue
+        self.room = asyncio.Event()
+
+    def _full(self) -> bool:
+        return self.held >= self.max_bytes if self.max_bytes else self.queue.full()
 
     async def put(self, item: _Queued) -> None:
-        if not self.queue.full():
-            self.queue.put_nowait(item)
-            return
-        writer = self.writer
-        if writer is None:
-            await self.queue.put(item)
-            return
-        putting = asyncio.ensure_future(self.queue.put(item))
-        try:
-            await asyncio.wait({putting, writer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not putting.done():
-                putting.cancel()
-        if not putting.done() or putting.cancelled():
-            await writer  # raises its error
-            raise RuntimeError("the load's writer stopped before the load was written")
-        putting.result()
+        while self._full():
+            writer = self.writer
+            self.room.clear()
+            waiting = asyncio.ensure_future(self.room.wait())
+            try:
+                pending = {waiting, writer} if writer is not None else {waiting}
+                await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiting.cancel()
+            if writer is not None and writer.done():
+                await writer  # raises its error
+                raise RuntimeError("the load's writer stopped before the load was written")
+        if isinstance(item, bytes):
+            self.held += len(item)
+        self.queue.put_nowait(item)
+
+    async def get(self) -> _Queued:
+        item = await self.queue.get()
+        if isinstance(item, bytes):
+            self.held -= len(item)
+        self.room.set()
+        return item
 
 
 class _ToWriter:
@@ -349,38 +372,59 @@ class _ToWriter:
         self.pending = index.is_pending
         self.label = spec.label.value if spec.label is not None else ""
         self.interactions = spec.label is NodeLabel.INTERACTION
-        self.nodes: list[EncodedNode] = []
+        self.nodes: list[EncodedNode | NumberedNode] = []
         self.inline: list[EncodedEdge] = []
         self.edges: list[EncodedEdge] = []
+        self.numbering = index.numbers_from is not None
+        self.numbered_inline: list[NumberedEdge] = []
+        self.numbered_edges: list[NumberedEdge] = []
 
     def append_node(self, record: NodeRecord, line: int) -> None:
         if self.interactions and self.pending(record.id):
             self.staging.append(_stage_node(record, line))
+            return
+        if self.numbering:  # every node of such a load is new, and numbered
+            self.nodes.append((self.label, record.id, record.encoded, record.number))
+            if record.numbered is not None:
+                self.numbered_inline.extend(record.numbered)
+                return
         else:
             self.nodes.append((self.label, record.id, record.encoded))
-            if record.edges:
-                self.inline.extend(record.edges)
+        if record.edges:
+            self.inline.extend(record.edges)
 
-    def extend_edges(self, records: list[EdgeRecord], lines: list[int]) -> None:
+    def extend_edges(
+        self, records: list[EdgeRecord], lines: list[int], numbered: list[NumberedEdge]
+    ) -> None:
         self.edges.extend(records)
+        self.numbered_edges.extend(numbered)
 
     async def chunk_done(self) -> None:
         size = self.batch_size
-        if len(self.nodes) >= size or len(self.inline) >= size or len(self.edges) >= size:
+        if max(map(len, self._lists())) >= size:
             await self._flush()
         else:
             await asyncio.sleep(0)  # let the writer pick up the batch before this one
 
+    def _lists(self) -> tuple[list[Any], ...]:
+        return (self.nodes, self.inline, self.numbered_inline, self.edges, self.numbered_edges)
+
     async def _flush(self) -> None:
-        if self.nodes:
-            await self.queue.put(("nodes", self.i, self.nodes))
+        if self.nodes:  # nodes first: the relationships of the same rows need them
+            await self.queue.put(("nodes#" if self.numbering else "nodes", self.i, self.nodes))
             self.nodes = []
         if self.inline:
             await self.queue.put(("inline", self.i, self.inline))
             self.inline = []
+        if self.numbered_inline:
+            await self.queue.put(("inline#", self.i, self.numbered_inline))
+            self.numbered_inline = []
         if self.edges:
             await self.queue.put(("edges", self.i, self.edges))
             self.edges = []
+        if self.numbered_edges:
+            await self.queue.put(("edges#", self.i, self.numbered_edges))
+            self.numbered_edges = []
 
     async def file_done(self) -> None:
         await self._flush()
@@ -485,6 +529,9 @@ class _Loader:
             else ("", "")
         )
         self.progress.start(f"validate {data_file.name}", data_file.path.stat().st_size)
+        if spec.is_node:
+            index.begin_file(i)
+        last_line = 0  # of the file, for the numbers of the next one
         with open_source(data_file.path) as source:
             header: list[RowError] = list(source.header_problems)
             header += [
@@ -497,7 +544,10 @@ class _Loader:
                 if n % _YOUNG_GC_EVERY == 0:
                     _collect_young()
                 report.read += len(chunk)
+                if chunk.lines:
+                    last_line = max(last_line, chunk.lines[-1])
                 for raw in chunk.unreadable:
+                    last_line = max(last_line, raw.line)
                     loc = make_loc(i, raw.line)
                     index.reject(loc, header or [("", raw.error or "")], _node_ref(spec, raw.data))
                 if header:
@@ -521,6 +571,8 @@ class _Loader:
                             out.append_node(result, line)
                 self.progress.update(report.read, source.bytes_read)
                 await out.chunk_done()
+        if spec.is_node:
+            index.end_file(last_line)
         self.progress.finish()
 
     def problems(self, index: LoadIndex) -> list[Problem]:
@@ -550,12 +602,15 @@ class _Loader:
         for step in steps:
             await self.write_step(step, rejected)
 
-    async def drain(self, queue: asyncio.Queue[_Queued]) -> None:
+    async def drain(self, queue: _Channel) -> None:
         """The writer of a pipelined load: upsert the batches put on ``queue``, in order,
         until it yields None."""
         written: dict[int, int] = {}
         shown: dict[int, Progress] = {}  # a file reports where it started, to its end
+        node_files = {i for i, f in enumerate(self.files) if f.spec.is_node}
         n = 0
+        if not node_files:
+            await self.store.bulk_nodes_written()
         while (item := await queue.get()) is not None:
             if isinstance(item, bytes):  # from a validating process
                 item = cast("_WriteItem", pickle.loads(item))  # noqa: S301 - our child's
@@ -566,16 +621,26 @@ class _Loader:
                 shown[i].start(f"write {self.files[i].name}")
             if kind == "end":
                 shown.pop(i).finish()
+                if i in node_files:
+                    node_files.discard(i)
+                    if not node_files:  # steps come in order: relationships only from here
+                        await self.store.bulk_nodes_written()
                 continue
             n += 1
             if n % _YOUNG_GC_EVERY == 0:
                 _collect_young()
             if kind == "nodes":
                 self._account_nodes(i, await self.store.upsert_encoded(batch, ()))
+            elif kind == "nodes#":
+                self._account_nodes(i, await self.store.upsert_numbered(batch, ()))
             elif kind == "inline":
                 self._account_inline(i, await self.store.upsert_encoded((), batch))
-            else:
+            elif kind == "inline#":
+                self._account_inline(i, await self.store.upsert_numbered((), batch))
+            elif kind == "edges":
                 self._account_edges(i, await self.store.upsert_encoded((), batch))
+            else:
+                self._account_edges(i, await self.store.upsert_numbered((), batch))
             written[i] += len(batch)
             shown[i].update(written[i])
 
@@ -586,18 +651,25 @@ class _Loader:
         if kind not in ("nodes", "inline") or self.files[i].spec.label is not NodeLabel.INTERACTION:
             return
         label = NodeLabel.INTERACTION.value
-        rejected = self.index.rejected if self.index is not None else {}
+        index = self.index
+        rejected = index.rejected if index is not None else {}
+        numbered = index is not None and index.numbers_from is not None and kind == "nodes"
+        sent = kind + "#" if numbered else kind  # their links go by id: one join each
+        base = make_loc(i, 0)
         batch: list[Any] = []
         for record in self._live(i, rejected):
-            if kind == "nodes":
+            if numbered:
+                assert index is not None
+                batch.append((label, record[1], record[2], index.number(base | record[0])))
+            elif kind == "nodes":
                 batch.append((label, record[1], record[2]))
             else:
                 batch.extend(record[3])
             if len(batch) >= self.batch_size:
-                await queue.put((kind, i, batch))
+                await queue.put((sent, i, batch))
                 batch = []
         if batch:
-            await queue.put((kind, i, batch))
+            await queue.put((sent, i, batch))
         if kind == "inline":
             await queue.put(("end", i, []))
 
@@ -870,6 +942,7 @@ class _Job:
     batch_size: int
     workdir: Path
     opener: StoreOpener
+    numbers_from: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -971,6 +1044,8 @@ async def _validate_here(job: _Job, out: _PipeOutbox) -> _Verdict:
             workdir=job.workdir,
         )
         index = loader.index = LoadIndex(store, job.labels)
+        if job.numbers_from is not None:
+            index.number_from(job.numbers_from)
 
         async def ready(step: _Step) -> None:
             await loader.held(step, out)
@@ -999,7 +1074,13 @@ async def _validate_elsewhere(
     errors are raised here; if this process stops, it is terminated.
     """
     job = _Job(
-        loader.files, loader.labels, loader.skip_invalid, loader.batch_size, loader.workdir, opener
+        loader.files,
+        loader.labels,
+        loader.skip_invalid,
+        loader.batch_size,
+        loader.workdir,
+        opener,
+        index.numbers_from,
     )
     receiving_fd, sending_fd = os.pipe()
     try:
@@ -1099,9 +1180,10 @@ async def _pipelined(
     With ``opener``, validation runs in a second process (:func:`_validate_elsewhere`) that
     reads the store through it; this process only writes."""
     started = time.perf_counter()
-    channel = _Channel(_QUEUED_BATCHES if opener is None else _QUEUED_PICKLED)
+    await _number_nodes(loader, index)
+    channel = _Channel(_QUEUED_BATCHES, 0 if opener is None else _QUEUED_BYTES)
     loader.write_progress = _quiet_sibling(sink)
-    writer = asyncio.create_task(loader.drain(channel.queue), name="load-writer")
+    writer = asyncio.create_task(loader.drain(channel), name="load-writer")
     channel.writer = writer
 
     async def ready(step: _Step) -> None:
@@ -1137,6 +1219,24 @@ async def _pipelined(
     report.seconds["load"] = time.perf_counter() - started
     report.pipelined = True
     report.peak_rss_mib["write"] = loader.peak_rss_mib()
+
+
+async def _number_nodes(loader: _Loader, index: LoadIndex) -> None:
+    """Number the load's nodes when every one of them is new: the labels of its node files
+    had no node when the load began (a first load, say). The store then writes the
+    relationships between them by number (see :meth:`GraphStore.bulk_numbers`). Another
+    writer that added such nodes in the meantime makes the load fail (nothing written)."""
+    node_files = [f for f in loader.files if f.spec.is_node]
+    if not node_files or any(f.spec.label in loader.labels for f in node_files):
+        return
+    first = await loader.store.bulk_numbers()
+    # numbers stay below the store's tokens (1 << 48): at most a line per byte, plus one
+    room = sum(f.path.stat().st_size + 2 for f in node_files)
+    if first is not None and first + room < _NUMBERS_BELOW:
+        index.number_from(first)
+
+
+_NUMBERS_BELOW: Final = 1 << 47
 
 
 async def _load(

@@ -38,7 +38,7 @@ from graph_api.model import (
     format_timestamp,
     node_props,
 )
-from graph_api.store.base import NodeRef
+from graph_api.store.base import NodeRef, NumberedEdge
 from graph_api.store.paging import canonical_json
 from loaders.layout import INTERACTION_LINK_COLUMNS, Endpoint, FileSpec, model_columns
 
@@ -113,6 +113,10 @@ class NodeRecord:
     encoded: str
     edges: list[InlineEdge]
     digest: int
+    number: int = -1
+    """Its number when the load numbers nodes (set by the load's checks), else -1."""
+    numbered: list[NumberedEdge] | None = None
+    """``edges`` between numbered nodes, in numbered form, when they all are."""
 
     @property
     def props(self) -> dict[str, Any]:

@@ -65,6 +65,8 @@ from graph_api.store.base import (
     NodeQuery,
     NodeRef,
     NodeWrite,
+    NumberedEdge,
+    NumberedNode,
     Op,
     Page,
     PageRequest,
@@ -201,6 +203,7 @@ class _Window(Window[T]):
 
 
 _LABELS: Final = frozenset(label.value for label in NodeLabel)
+_TYPES: Final = frozenset(rel.value for rel in RelType)
 _ENDPOINTS: Final = frozenset(
     (rel.value, src.value, dst.value)
     for rel, spec in RELATIONSHIPS.items()
@@ -253,6 +256,18 @@ _INSERT_EDGES_ONE_PAIR: Final = (
 )
 # The general path: a batch of relationships, staged with their endpoints' row ids (NULL: no
 # such node).
+# A bulk session's new nodes of one label (?1), with their numbers as row ids:
+# [[id, props, number], ...]. No conflict clause: a node that exists is refused.
+_INSERT_NUMBERED_NODES: Final = (
+    "INSERT INTO nodes (nid, label, id, props) "
+    "SELECT j.value ->> 2, ?1, j.value ->> 0, j.value ->> 1 FROM json_each(?2) j"
+)
+# Relationships of one type (?1) between numbered nodes: [[source, target, props], ...]; the
+# row ids are taken as given (no lookup: the session wrote those nodes).
+_INSERT_NUMBERED_EDGES: Final = (
+    "INSERT INTO edges (type, src, dst, props) "
+    "SELECT ?1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?2) j " + _EDGES_TAIL
+)
 _STAGE_EDGES: Final = (
     "INSERT INTO temp.batch_edges (k, type, sl, si, dl, di, src, dst, props) "
     "SELECT j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, "
@@ -281,6 +296,9 @@ _DEFERRABLE: Final = (
 )
 """The secondary indexes a bulk session may build at its end instead of row by row; never
 the UNIQUE ones, which the upserts' conflict clauses need."""
+_NODE_INDEXES: Final = frozenset(name for name in _DEFERRABLE if name.startswith("nodes_"))
+"""Those on ``nodes``: built once the session has written its last node
+(:meth:`SqliteGraphStore.bulk_nodes_written`), else at its end."""
 
 
 class _Irregular(Exception):
@@ -290,12 +308,14 @@ class _Irregular(Exception):
 class _Session:
     """The writer connection's bulk session: rows written, and the indexes it dropped."""
 
-    __slots__ = ("defer_at", "deferred", "written")
+    __slots__ = ("defer_at", "deferred", "nodes_done", "numbers_from", "written")
 
     def __init__(self, defer_at: int) -> None:
         self.defer_at = defer_at
         self.written = 0
         self.deferred: list[tuple[str, str]] | None = None  # (name, CREATE INDEX) once dropped
+        self.nodes_done = False  # no more nodes: their indexes are not dropped, or are back
+        self.numbers_from: int | None = None  # bulk_numbers(): new nodes come numbered
 
 
 def _merge(
@@ -534,6 +554,9 @@ class SqliteGraphStore(GraphStore):
           the commit. Building one took a third (large data set) to two thirds (medium) of
           keeping it up to date row by row, so the session gains on each later row, and one
           that stops right there loses at most a build over twice the rows it wrote.
+          Those on ``nodes`` come back earlier when the loader says it has written its
+          last node (:meth:`bulk_nodes_written`): a load's relationships are then still
+          being validated, and the build takes that time instead of the commit's.
 
         DDL is transactional: a rollback, or a process killed before the commit, leaves the
         indexes as they were. Other connections never see them missing; the writer's own
@@ -568,14 +591,132 @@ class SqliteGraphStore(GraphStore):
 
     @staticmethod
     def _defer_indexes(conn: sqlite3.Connection, session: _Session) -> None:
+        names = [n for n in _DEFERRABLE if not (session.nodes_done and n in _NODE_INDEXES)]
         found = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
             "AND name IN (SELECT value FROM json_each(?))",
-            (json.dumps(_DEFERRABLE),),
+            (json.dumps(names),),
         ).fetchall()
         for name, _sql in found:
             conn.execute(f"DROP INDEX {name}")  # one of _DEFERRABLE
         session.deferred = found
+
+    async def bulk_numbers(self) -> int | None:
+        """The first free node row id: numbers are row ids here (see
+        :meth:`GraphStore.bulk_numbers`). From this call on, the session creates nodes only
+        through :meth:`upsert_numbered`, so that no row id it gives collides with a number
+        the caller has planned; :meth:`upsert_encoded` may still change existing nodes."""
+        if _BULK.get() is not self:
+            return None
+        return await self._write(self._start_numbers)
+
+    def _start_numbers(self, conn: sqlite3.Connection) -> int | None:
+        session = self._session
+        if session is None:
+            return None
+        if session.numbers_from is None:
+            top = conn.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+            session.numbers_from = top + 1
+        return session.numbers_from
+
+    async def upsert_numbered(
+        self, nodes: Sequence[NumberedNode] = (), edges: Sequence[NumberedEdge] = ()
+    ) -> UpsertResult:
+        if _BULK.get() is not self:
+            raise InvalidInput(
+                "upsert_numbered outside a bulk session",
+                [Problem("upsert_numbered", "", "call it inside atomic_bulk()")],
+            )
+        for label, node_id, _, _ in nodes:
+            if label not in _LABELS:
+                raise InvalidInput(f"unknown label {label!r}", [Problem(label, "label", "unknown")])
+            if not node_id:
+                raise InvalidInput("node without id", [Problem(label, "id", "empty")])
+        for edge in edges:
+            if edge[0] not in _TYPES:
+                raise InvalidInput(
+                    f"unknown relationship type {edge[0]!r}",
+                    [Problem(str(edge[0]), "type", "unknown")],
+                )
+        return await self._write(lambda c: self._upsert_numbered(c, nodes, edges))
+
+    def _upsert_numbered(
+        self,
+        conn: sqlite3.Connection,
+        nodes: Sequence[NumberedNode],
+        edges: Sequence[NumberedEdge],
+    ) -> UpsertResult:
+        session = self._session
+        if session is None or session.numbers_from is None:
+            raise InvalidInput(
+                "upsert_numbered before bulk_numbers()",
+                [Problem("upsert_numbered", "", "call bulk_numbers() first in this session")],
+            )
+        if session.deferred is None and session.written >= session.defer_at:
+            self._defer_indexes(conn, session)  # between batches: outside any savepoint
+        low = session.numbers_from
+        smallest = min(
+            min((n[3] for n in nodes), default=low),
+            min((e[1] for e in edges), default=low),
+            min((e[2] for e in edges), default=low),
+        )
+        if smallest < low:
+            raise InvalidInput(
+                f"node number {smallest} is below this session's first number {low}",
+                [Problem("upsert_numbered", "number", f"numbers start at {low}")],
+            )
+        result = UpsertResult()
+        with _transaction(conn):
+            by_label: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+            for label, node_id, props, number in nodes:
+                by_label[label].append((node_id, props, number))
+            for label, rows in by_label.items():
+                try:
+                    conn.execute(_INSERT_NUMBERED_NODES, (label, _json_rows(rows)))
+                except sqlite3.IntegrityError as exc:
+                    raise InvalidInput(
+                        f"numbered {label} nodes refused: {exc} (a numbered node must be "
+                        "new, and its number unused)",
+                        [Problem(label, "id", "exists already, or its number is taken")],
+                    ) from exc
+                result.nodes.setdefault(NodeLabel(label), WriteCounts()).inserted += len(rows)
+            by_type: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+            for t, src, dst, props in edges:
+                by_type[t].append((src, dst, props))
+            for t in sorted(by_type):
+                group = by_type[t]
+                inserted, updated = _merge(
+                    conn, "edges", "eid", _INSERT_NUMBERED_EDGES, (t, _json_rows(group))
+                )
+                counts = result.edges.setdefault(RelType(t), WriteCounts())
+                counts.inserted += inserted
+                counts.updated += updated
+                counts.unchanged += len(group) - inserted - updated
+            if result.changed:
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+            result.data_version = conn.execute(
+                "SELECT value FROM meta WHERE key = 'data_version'"
+            ).fetchone()[0]
+        counts_all = [*result.nodes.values(), *result.edges.values()]
+        session.written += sum(c.inserted + c.updated for c in counts_all)
+        return result
+
+    async def bulk_nodes_written(self) -> None:
+        """Build the node indexes the bulk session put off (see :meth:`atomic_bulk`) now,
+        on the writer thread, between two of its batches; a later drop spares them."""
+        if _BULK.get() is self:
+            await self._write(self._node_indexes_back)
+
+    def _node_indexes_back(self, conn: sqlite3.Connection) -> None:
+        session = self._session
+        if session is None:
+            return
+        session.nodes_done = True
+        if session.deferred:
+            for name, sql in session.deferred:
+                if name in _NODE_INDEXES:
+                    conn.execute(sql)
+            session.deferred = [d for d in session.deferred if d[0] not in _NODE_INDEXES]
 
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._write_pool is None or self._writer is None:
@@ -787,6 +928,13 @@ class SqliteGraphStore(GraphStore):
                 counts = result.nodes.setdefault(NodeLabel(label), WriteCounts())
                 sql = _INSERT_NODES if direct else _UPSERT_NODES
                 inserted, updated = _merge(conn, "nodes", "nid", sql, (label, _json_rows(rows)))
+                if inserted and self._session and self._session.numbers_from is not None:
+                    raise InvalidInput(
+                        f"{inserted} new {label} node(s) without a number in a bulk session "
+                        "that numbers its new nodes (their row ids could take a planned "
+                        "number); write them with upsert_numbered",
+                        [Problem(label, "id", "new node without a number")],
+                    )
                 # every row inserted: no id came twice; else look
                 if direct and inserted < len(rows) and len({r[0] for r in rows}) < len(rows):
                     raise _Irregular
