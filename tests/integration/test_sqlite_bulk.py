@@ -424,3 +424,107 @@ async def test_a_process_killed_in_a_session_leaves_the_store_and_its_indexes(
         assert await store.count_nodes(NodeLabel.CUSTOMER) == 2
         assert await store.count_edges(RelType.REFERRED) == 0
         assert len((await store.list_nodes(NodeLabel.INTERACTION)).items) == 2
+
+
+# -- numbered writes (bulk_numbers / upsert_numbered) and node indexes back early -----------
+
+
+async def test_numbered_writes_equal_writes_by_id(tmp_path: Path) -> None:
+    nodes: list[EncodedNode] = [
+        ("Customer", "c1", '{"name":"Ann"}'),
+        ("Profile", "p1", '{"handle":"ann","platform":"x"}'),
+        ("Profile", "p2", '{"handle":"bo","platform":"x"}'),
+    ]
+    edges: list[EncodedEdge] = [
+        ("HAS_PROFILE", "Customer", "c1", "Profile", "p1", "{}"),
+        ("FOLLOWS", "Profile", "p1", "Profile", "p2", '{"since":"2024-01-01T00:00:00.000000Z"}'),
+        ("FOLLOWS", "Profile", "p2", "Profile", "p1", "{}"),
+    ]
+    async with SqliteGraphStore(tmp_path / "id.db") as by_id, by_id.atomic_bulk():
+        expected = await by_id.upsert_encoded(nodes, edges)
+    async with SqliteGraphStore(tmp_path / "n.db") as store:
+        await store.upsert([NodeWrite(NodeLabel.PRODUCT, "d1", {"name": "Kettle"})])
+        assert await store.bulk_numbers() is None  # outside a session: no numbers
+        async with store.atomic_bulk():
+            first = await store.bulk_numbers()
+            assert first == 2  # the row after the product's
+            assert await store.bulk_numbers() == first  # asked again: the same
+            number = {node_id: first + 10 * k for k, (_, node_id, _) in enumerate(nodes)}
+            written = await store.upsert_numbered(
+                [(label, node_id, props, number[node_id]) for label, node_id, props in nodes],
+                [(t, number[si], number[di], props) for t, _, si, _, di, props in edges],
+            )
+            # a pair given again: unchanged, as with writes by id
+            again = await store.upsert_numbered((), [("FOLLOWS", number["p2"], number["p1"], "{}")])
+        assert written.nodes == expected.nodes
+        assert written.edges == expected.edges
+        assert again.edges[RelType.FOLLOWS].unchanged == 1
+        assert (await store.get_nodes(NodeLabel.CUSTOMER, ["c1"]))["c1"].props == {"name": "Ann"}
+        p1, customer = NodeRef(NodeLabel.PROFILE, "p1"), NodeRef(NodeLabel.CUSTOMER, "c1")
+        follows = await store.neighbours([p1], RelType.FOLLOWS, Direction.OUT)
+        assert [(h.node.id, h.edge.props) for h in follows[p1].items] == [
+            ("p2", {"since": "2024-01-01T00:00:00.000000Z"})
+        ]
+        owned = await store.neighbours([customer], RelType.HAS_PROFILE, Direction.OUT)
+        assert [h.node.id for h in owned[customer].items] == ["p1"]
+        check = await store._read(lambda c: c.execute("PRAGMA integrity_check").fetchall())
+        assert check == [("ok",)]
+
+
+async def test_numbered_writes_refuse_what_would_break_the_store(tmp_path: Path) -> None:
+    async with SqliteGraphStore(tmp_path / "g.db") as store:
+        await store.upsert([NodeWrite(NodeLabel.CUSTOMER, "c0", {"name": "Zed"})])
+        with pytest.raises(InvalidInput, match="outside a bulk session"):
+            await store.upsert_numbered([("Customer", "c1", "{}", 5)])
+        async with store.atomic_bulk():
+            with pytest.raises(InvalidInput, match="before bulk_numbers"):
+                await store.upsert_numbered([("Customer", "c1", "{}", 5)])
+            first = await store.bulk_numbers()
+            assert first is not None
+            with pytest.raises(InvalidInput, match="below this session's first number"):
+                await store.upsert_numbered([("Customer", "c1", "{}", first - 1)])
+            with pytest.raises(InvalidInput, match="must be new"):  # c0 exists
+                await store.upsert_numbered([("Customer", "c0", "{}", first)])
+            with pytest.raises(InvalidInput, match="unknown label"):
+                await store.upsert_numbered([("Person", "x", "{}", first)])
+            with pytest.raises(InvalidInput, match="unknown relationship type"):
+                await store.upsert_numbered((), [("KNOWS", first, first, "{}")])
+            # a new node by id could take a number the caller planned: refused
+            with pytest.raises(InvalidInput, match="without a number"):
+                await store.upsert_encoded([("Customer", "c2", "{}")])
+            # changing an existing node by id is fine
+            changed = await store.upsert_encoded([("Customer", "c0", '{"name":"Zoe"}')])
+            assert changed.nodes[NodeLabel.CUSTOMER].updated == 1
+            ok = await store.upsert_numbered([("Customer", "c3", "{}", first + 7)])
+            assert ok.nodes[NodeLabel.CUSTOMER].inserted == 1
+        got = await store.get_nodes(NodeLabel.CUSTOMER, ["c0", "c1", "c2", "c3"])
+        assert sorted(got) == ["c0", "c3"]  # the refused batches wrote nothing
+        assert got["c0"].props == {"name": "Zoe"}
+
+
+async def test_node_indexes_come_back_when_the_last_node_is_written(tmp_path: Path) -> None:
+    def indexes(conn: sqlite3.Connection) -> set[str]:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        return {name for (name,) in rows} & set(_DEFERRABLE)
+
+    async with SqliteGraphStore(tmp_path / "g.db", defer_indexes_after=2) as store:
+        node_indexes = {n for n in _DEFERRABLE if n.startswith("nodes_")}
+        async with store.atomic_bulk():
+            await store.upsert_encoded([("Customer", f"c{k}", "{}") for k in range(3)])
+            await store.upsert_encoded([("Customer", "c9", "{}")])  # past 2 rows: dropped
+            assert await store._read(indexes) == set()
+            await store.bulk_nodes_written()
+            assert await store._read(indexes) == node_indexes
+            # relationships go on without the one on edges; later batches spare the others
+            await store.upsert_encoded(
+                [("Profile", "p1", "{}")],
+                [("HAS_PROFILE", "Customer", "c1", "Profile", "p1", "{}")],
+            )
+            assert await store._read(indexes) == node_indexes
+        assert await store._read(indexes) == set(_DEFERRABLE)
+        # outside a session the hint does nothing
+        await store.bulk_nodes_written()
+        assert await store._read(indexes) == set(_DEFERRABLE)
+        # and they hold every row, those written after the hint too
+        check = await store._read(lambda c: c.execute("PRAGMA integrity_check").fetchall())
+        assert check == [("ok",)]

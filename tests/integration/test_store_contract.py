@@ -471,7 +471,7 @@ async def test_stream_texts_is_a_projection_of_stream_nodes(store: GraphStore) -
         [
             NodeWrite(C, "t1", {"name": "Ann Lee", "email": "ann@example.com"}),
             NodeWrite(C, "t2", odd),  # only non-empty text counts as text
-            NodeWrite(C, "t3", {"name": "Zoë \"Z\" O'Neil", "phone": "+44 20 7946 0000"}),
+            NodeWrite(C, "t3", {"name": 'Zoë "Z" O\'Neil', "phone": "+44 20 7946 0000"}),
             NodeWrite(P, "t1", {"handle": "not a customer"}),
         ]
     )
@@ -480,11 +480,23 @@ async def test_stream_texts_is_a_projection_of_stream_nodes(store: GraphStore) -
     assert rows == [
         ("t1", "Ann Lee", "ann@example.com", None, None, None),
         ("t2", None, None, None, None, None),
-        ("t3", "Zoë \"Z\" O'Neil", None, "+44 20 7946 0000", None, None),
+        ("t3", 'Zoë "Z" O\'Neil', None, "+44 20 7946 0000", None, None),
     ]
     nodes = [n async for b in store.stream_nodes(C) for n in b]
     assert [r[0] for r in rows] == [n.id for n in nodes]
     assert [r[0] async for b in store.stream_texts(C, ()) for r in b] == ["t1", "t2", "t3"]
+
+
+async def test_bulk_hints_outside_a_session_change_nothing(store: GraphStore) -> None:
+    """Numbers and the "last node written" hint belong to a bulk session (the SQLite one is
+    tested in test_sqlite_bulk.py); outside one, no numbers, no effect, writes go on."""
+    assert await store.bulk_numbers() is None
+    await store.bulk_nodes_written()
+    with pytest.raises(InvalidInput):
+        await store.upsert_numbered([(C.value, "n1", "{}", 10**6)])
+    assert await store.get_nodes(C, ["n1"]) == {}
+    written = await store.upsert([NodeWrite(C, "n2", {"name": "Ann"})])
+    assert written.nodes[C].inserted == 1
 
 
 async def test_documents(store: GraphStore) -> None:
