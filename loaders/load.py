@@ -1296,8 +1296,14 @@ async def _load(
                     with _quick_handoff():
                         opener = _opener(store, files, parallel)
                         await _pipelined(loader, index, report, skip_invalid, sink, opener)
-                    if resolve:
-                        matching = early[0] if early else await _start_matching(store, report, sink)
+                    if resolve and early:  # matched meanwhile: the links join the load
+                        started = time.perf_counter()
+                        sink.start("resolve identities")
+                        matches = await early[0]
+                        report.resolution = await write_links(store, matches, progress=sink)
+                        report.seconds["resolve"] = time.perf_counter() - started
+                    elif resolve:
+                        matching = await _start_matching(store, report, sink)
                     committing = time.perf_counter()
                     sink.start("commit (indexes, disk)")
                     ticker = asyncio.create_task(_tick(sink))
@@ -1320,7 +1326,7 @@ async def _load(
             mine = {loc_line(loc): errs for loc, errs in index.rejected.items() if loc >> 40 == i}
             if mine:
                 loader.reports[i].rejects_file = write_rejects(data_file, mine, target)
-    if resolve:
+    if resolve and report.resolution is None:
         started = time.perf_counter()
         if matching is None:
             report.resolution = await resolve_identities(store, progress=sink)

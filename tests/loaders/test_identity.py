@@ -7,6 +7,7 @@ from pathlib import Path
 from loader_helpers import EXAMPLES, snapshot
 
 from graph_api.model import LinkMethod, LinkStatus, RelType
+from graph_api.store.paging import canonical_json
 from graph_api.store.sqlite import SqliteGraphStore
 from loaders.identity import (
     CustomerFacts,
@@ -176,3 +177,18 @@ async def test_load_without_resolution_writes_only_explicit_links(tmp_path: Path
         report = await load_path(store, EXAMPLES, progress=False, resolve=False)
         assert report.resolution is None
         assert await store.count_edges(RelType.HAS_PROFILE) == 1
+
+
+def test_a_links_bulk_write_carries_the_same_properties_as_its_model() -> None:
+    for confidence in (1.0, 0.93, 0.5, 0.123456789):
+        for method in LinkMethod:
+            for status in LinkStatus:
+                link = Link("c1", "p1", confidence, method, status)
+                assert link.encoded() == (
+                    "HAS_PROFILE",
+                    "Customer",
+                    "c1",
+                    "Profile",
+                    "p1",
+                    canonical_json(link.props()),
+                )
