@@ -84,7 +84,8 @@ T = TypeVar("T")
 _READERS: Final = 4
 _INLINE_BUDGET: Final = 20_000  # SQLite VM instructions a read may run on the event loop
 _INLINE_STEP: Final = 1_000  # instructions between two checks of that budget
-_CHECKPOINT_PAGES: Final = 16_384
+_CHECKPOINT_BYTES: Final = 64 * 1024 * 1024
+_PAGE_SIZE: Final = 16_384
 _BULK: ContextVar[SqliteGraphStore | None] = ContextVar("sqlite_bulk_session", default=None)
 """The store whose bulk session the current task (and the tasks it started) runs in."""
 
@@ -766,12 +767,16 @@ class SqliteGraphStore(GraphStore):
         conn = self._connect()
         try:
             if not self._memory:
+                # a new file only (an existing one keeps its size): 16 KiB pages rather than
+                # 4 KiB, fewer B-tree pages to split and build (large load: 54.6 -> 52-54 s)
+                conn.execute(f"PRAGMA page_size = {_PAGE_SIZE:d}")
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
                     raise ConfigError(f"SQLite file {self.path!r} cannot use WAL mode")
                 # checkpoint every 64 MiB of log rather than 4 MiB: bulk writes (loads, score
                 # write-back) spent a fifth of their time in checkpoints at the default
-                conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES:d}")
+                page = conn.execute("PRAGMA page_size").fetchone()[0]
+                conn.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_BYTES // page:d}")
             self._migrate(conn)
             # Past the cache size, sorts (an index built at the end of a bulk session) go to
             # temporary files: in memory they held the whole index (+270 MiB on the large

@@ -36,6 +36,18 @@ async def test_data_survives_reopen_and_schema_is_versioned(tmp_path: Path) -> N
     conn.close()
 
 
+async def test_new_files_get_16_kib_pages_and_old_ones_keep_theirs(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # a file made with SQLite's default pages (4 KiB)
+        conn.execute("CREATE TABLE t (x)")
+    for path, size in ((tmp_path / "new.db", 16_384), (old, 4_096)):
+        async with SqliteGraphStore(path) as store:
+            await store.upsert([NodeWrite(C, "c1", {"name": "Ada"})])
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone()[0] == size
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "g.db"
     conn = sqlite3.connect(path)
