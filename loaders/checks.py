@@ -91,6 +91,7 @@ class LoadIndex:
         self._edges: dict[int, int] = {}
         self._edge_type: str | None = None
         self._in_store: dict[Key, int] = {}
+        self._store_nodes = 0  # found in the store so far (their tokens: never reused)
         self._not_in_store: set[Key] = set()
         self._pending: dict[str, _Pending] = {}
         self.rejected: dict[Loc, list[RowError]] = {}
@@ -170,7 +171,8 @@ class LoadIndex:
                 found = await self._store.get_nodes(NodeLabel(label), batch)
                 for node_id in batch:
                     if node_id in found:
-                        self._in_store[label, node_id] = _STORE_TOKENS + len(self._in_store)
+                        self._in_store[label, node_id] = _STORE_TOKENS + self._store_nodes
+                        self._store_nodes += 1
                     else:
                         self._not_in_store.add((label, node_id))
 
@@ -340,6 +342,17 @@ class LoadIndex:
                 why = f"{rel} {src_id!r} → {dst_id!r} was given before (line {first})"
                 self.reject(base | line, [(columns[1], why + " with different values")])
         return accepted, accepted_lines, numbered
+
+    def keep_only(self, labels: set[str]) -> None:
+        """Forget the ids of nodes of other labels, in the load and found in the store: the
+        files left to read cannot name them (large set: the interactions' 1.5 million ids
+        once only relationship files that never name an interaction are left)."""
+        for label, ids in self.nodes.items():
+            if label not in labels and ids:
+                self.nodes[label] = {}
+        if any(key[0] not in labels for key in self._in_store):
+            self._in_store = {k: v for k, v in self._in_store.items() if k[0] in labels}
+        self._not_in_store = {k for k in self._not_in_store if k[0] in labels}
 
     def release(self) -> None:
         """Forget the ids (before the write pass); keeps the rejected rows and duplicates."""

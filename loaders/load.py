@@ -77,7 +77,6 @@ DEFAULT_BATCH_SIZE = 5_000
 _PERFORMED = RelType.PERFORMED.value
 _CHUNK = 2_000  # rows validated by one pydantic call, then looked up in the store at once
 _YOUNG_GC_EVERY = 50  # chunks between two collections of the young generations
-_FACT_LABELS: Final = frozenset({NodeLabel.CUSTOMER, NodeLabel.PROFILE})
 _QUEUED_BATCHES = 4  # batches a pipelined load may validate ahead of its writer
 _QUEUED_BYTES = 64 * 1024 * 1024
 """The same when a second process validates, in pickled bytes (batches of 20 kB to 1 MB):
@@ -462,10 +461,6 @@ class _Loader:
         self.write_progress: Progress = progress
         """Where the write pass reports; while files are validated it says nothing on a
         terminal (one bar at a time) and its own lines otherwise."""
-        self.facts_final: Callable[[], None] | None = None
-        """Called once by a pipelined load's writer when what identity resolution reads is
-        written (the Customer and Profile files and the HAS_PROFILE one; later files never
-        change it), so that resolution may start while the rest is written."""
 
     def peak_rss_mib(self) -> float:
         """A bound on the peak resident memory of this process and the validating one, if
@@ -504,6 +499,16 @@ class _Loader:
             if not data_file.spec.is_node and not settled:
                 await settle()
                 settled = True
+            if settled:  # relationship files only from here (node files come first)
+                index.keep_only(
+                    {
+                        label.value
+                        for later in self.files[i:]
+                        for end in (later.spec.src, later.spec.dst)
+                        if end is not None
+                        for label in end.labels
+                    }
+                )
             staging = StagingFile(self.workdir / f"{i}.staged")
             self.staged.append(staging)
             out = sink(i) if sink is not None else _ToStaging(staging)
@@ -613,16 +618,9 @@ class _Loader:
         written: dict[int, int] = {}
         shown: dict[int, Progress] = {}  # a file reports where it started, to its end
         node_files = {i for i, f in enumerate(self.files) if f.spec.is_node}
-        fact_files = {
-            i
-            for i, f in enumerate(self.files)
-            if f.spec.label in _FACT_LABELS or f.spec.rel is RelType.HAS_PROFILE
-        }
         n = 0
         if not node_files:
             await self.store.bulk_nodes_written()
-        if not fact_files and self.facts_final is not None:
-            self.facts_final()
         while (item := await queue.get()) is not None:
             if isinstance(item, bytes):  # from a validating process
                 item = cast("_WriteItem", pickle.loads(item))  # noqa: S301 - our child's
@@ -637,10 +635,6 @@ class _Loader:
                     node_files.discard(i)
                     if not node_files:  # steps come in order: relationships only from here
                         await self.store.bulk_nodes_written()
-                if i in fact_files:
-                    fact_files.discard(i)
-                    if not fact_files and self.facts_final is not None:
-                        self.facts_final()
                 continue
             n += 1
             if n % _YOUNG_GC_EVERY == 0:
@@ -1288,30 +1282,17 @@ async def _load(
             await _validate_then_write(loader, index, report, skip_invalid)
         else:
             ticker: asyncio.Task[None] | None = None
-            early: list[asyncio.Task[Matches]] = []
-            if resolve:
-                loader.facts_final = lambda: early.append(asyncio.create_task(_match(store)))
             try:
                 async with bulk:
                     with _quick_handoff():
                         opener = _opener(store, files, parallel)
                         await _pipelined(loader, index, report, skip_invalid, sink, opener)
-                    if resolve and early:  # matched meanwhile: the links join the load
-                        started = time.perf_counter()
-                        sink.start("resolve identities")
-                        matches = await early[0]
-                        report.resolution = await write_links(store, matches, progress=sink)
-                        report.seconds["resolve"] = time.perf_counter() - started
-                    elif resolve:
+                    if resolve:
                         matching = await _start_matching(store, report, sink)
                     committing = time.perf_counter()
                     sink.start("commit (indexes, disk)")
                     ticker = asyncio.create_task(_tick(sink))
                 # the session's end: a store may build indexes and write its journal out now
-            except BaseException:
-                for task in early:
-                    task.cancel()
-                raise
             finally:
                 if ticker is not None:
                     ticker.cancel()
@@ -1326,7 +1307,7 @@ async def _load(
             mine = {loc_line(loc): errs for loc, errs in index.rejected.items() if loc >> 40 == i}
             if mine:
                 loader.reports[i].rejects_file = write_rejects(data_file, mine, target)
-    if resolve and report.resolution is None:
+    if resolve:
         started = time.perf_counter()
         if matching is None:
             report.resolution = await resolve_identities(store, progress=sink)
@@ -1339,15 +1320,6 @@ async def _load(
         report.peak_rss_mib["resolve"] = loader.peak_rss_mib()
     report.data_version = await store.data_version()
     return report
-
-
-async def _match(store: GraphStore) -> Matches:
-    """Identity resolution's reading and matching, started by a pipelined load's writer as
-    soon as what it reads is written (:attr:`_Loader.facts_final`): the reads go between the
-    writer's batches, the matching runs on a thread while the rest of the load is validated
-    and written; the links are written after the commit."""
-    facts = await read_facts(store)
-    return await asyncio.get_running_loop().run_in_executor(None, match_facts, facts)
 
 
 async def _start_matching(
