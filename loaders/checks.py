@@ -278,10 +278,12 @@ class LoadIndex:
         lines: Sequence[int],
         base: Loc,
         columns: tuple[str, str],
+        by_id: bool = False,
     ) -> tuple[list[EdgeRecord], list[int], list[NumberedEdge]]:
         """Check a chunk of relationship rows (parsed, or their errors) at ``base | line``;
         returns those that are new and must be written, in order, and their lines; when
-        nodes are numbered, those between two numbered nodes come apart, in numbered form.
+        nodes are numbered, those between two numbered nodes come apart, in numbered form
+        (unless ``by_id``).
 
         Refused rows are rejected: a parse error, an end that exists neither in the store nor
         in the load, or a pair given before with different values (given before identically:
@@ -289,7 +291,7 @@ class LoadIndex:
         accepted: list[EdgeRecord] = []
         accepted_lines: list[int] = []
         numbered: list[NumberedEdge] = []
-        numbering = self.numbers_from is not None
+        numbering = self.numbers_from is not None and not by_id
         nodes, pending, in_store = self.nodes, self._pending, self._in_store
         edges, duplicates = self._edges, self.duplicates
         for line, record in zip(lines, results, strict=True):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import os
 import pickle
@@ -42,7 +43,7 @@ from traceback import format_exception
 from typing import Any, Final, Protocol, cast
 
 from graph_api.errors import GraphApiError, InvalidInput, Problem
-from graph_api.model import NodeLabel, RelType
+from graph_api.model import LinkStatus, NodeLabel, RelType
 from graph_api.store.base import (
     EncodedEdge,
     EncodedNode,
@@ -55,7 +56,11 @@ from graph_api.store.base import (
 )
 from loaders.checks import LoadIndex, Loc, loc_line, make_loc
 from loaders.identity import (
+    CustomerFacts,
+    ExistingLink,
+    IdentityFacts,
     Matches,
+    ProfileFacts,
     ResolutionReport,
     match_facts,
     read_facts,
@@ -77,6 +82,8 @@ DEFAULT_BATCH_SIZE = 5_000
 _PERFORMED = RelType.PERFORMED.value
 _CHUNK = 2_000  # rows validated by one pydantic call, then looked up in the store at once
 _YOUNG_GC_EVERY = 50  # chunks between two collections of the young generations
+_FACT_LABELS: Final = frozenset({NodeLabel.CUSTOMER, NodeLabel.PROFILE})
+_FACT_RELS: Final = frozenset({RelType.HAS_PROFILE})
 _QUEUED_BATCHES = 4  # batches a pipelined load may validate ahead of its writer
 _QUEUED_BYTES = 64 * 1024 * 1024
 """The same when a second process validates, in pickled bytes (batches of 20 kB to 1 MB):
@@ -378,11 +385,14 @@ class _ToWriter:
         self.numbering = index.numbers_from is not None
         self.numbered_inline: list[NumberedEdge] = []
         self.numbered_edges: list[NumberedEdge] = []
+        # what identity resolution reads, kept in the staging file for it (see _match_here)
+        self.keep = loader.keep_facts and (spec.label in _FACT_LABELS or spec.rel in _FACT_RELS)
 
     def append_node(self, record: NodeRecord, line: int) -> None:
-        if self.interactions and self.pending(record.id):
+        if (self.interactions and self.pending(record.id)) or self.keep:
             self.staging.append(_stage_node(record, line))
-            return
+            if not self.keep:
+                return
         if self.numbering:  # every node of such a load is new, and numbered
             self.nodes.append((self.label, record.id, record.encoded, record.number))
             if record.numbered is not None:
@@ -398,6 +408,9 @@ class _ToWriter:
     ) -> None:
         self.edges.extend(records)
         self.numbered_edges.extend(numbered)
+        if self.keep:
+            for line, record in zip(lines, records, strict=True):
+                self.staging.append((line, *record))
 
     async def chunk_done(self) -> None:
         size = self.batch_size
@@ -461,6 +474,11 @@ class _Loader:
         self.write_progress: Progress = progress
         """Where the write pass reports; while files are validated it says nothing on a
         terminal (one bar at a time) and its own lines otherwise."""
+        self.keep_facts = False
+        """Keep what identity resolution reads (accepted Customer, Profile and HAS_PROFILE
+        rows) in the staging files: a validating process then matches them itself."""
+        self.matches: asyncio.Task[Matches] | None = None
+        """The validating process's identity matches, when it computes them."""
 
     def peak_rss_mib(self) -> float:
         """A bound on the peak resident memory of this process and the validating one, if
@@ -542,6 +560,7 @@ class _Loader:
         if spec.is_node:
             index.begin_file(i)
         last_line = 0  # of the file, for the numbers of the next one
+        by_id = self.keep_facts and spec.rel in _FACT_RELS  # staged with their ids
         with open_source(data_file.path) as source:
             header: list[RowError] = list(source.header_problems)
             header += [
@@ -571,7 +590,7 @@ class _Loader:
                 base = make_loc(i, 0)
                 if not spec.is_node:
                     edges = cast("list[EdgeRecord | list[RowError]]", results)
-                    out.extend_edges(*index.add_edges(edges, chunk.lines, base, columns))
+                    out.extend_edges(*index.add_edges(edges, chunk.lines, base, columns, by_id))
                 else:
                     nodes = cast("list[NodeRecord | list[RowError]]", results)
                     for line, result, data in zip(chunk.lines, nodes, chunk.rows, strict=True):
@@ -953,6 +972,7 @@ class _Job:
     workdir: Path
     opener: StoreOpener
     numbers_from: int | None
+    resolve: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -1034,8 +1054,7 @@ def _validation_main() -> None:
     try:
         job: _Job = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the process that started us
         with _collector_paused():
-            verdict = asyncio.run(_validate_here(job, out))
-        out.send(("done", verdict))
+            asyncio.run(_validate_here(job, out))
     except BaseException as exc:
         with contextlib.suppress(OSError):  # the loading process is gone: nobody to tell
             out.send(("error", _portable(exc)))
@@ -1043,7 +1062,9 @@ def _validation_main() -> None:
         conn.close()
 
 
-async def _validate_here(job: _Job, out: _PipeOutbox) -> _Verdict:
+async def _validate_here(job: _Job, out: _PipeOutbox) -> None:
+    """Validate, sending the batches and then the verdict; then, when asked, match identities
+    (:func:`_match_here`) while the loading process commits, and send the matches."""
     async with job.opener() as store:
         loader = _Loader(
             store,
@@ -1053,6 +1074,7 @@ async def _validate_here(job: _Job, out: _PipeOutbox) -> _Verdict:
             progress=_PipeProgress(out),
             workdir=job.workdir,
         )
+        loader.keep_facts = job.resolve
         index = loader.index = LoadIndex(store, job.labels)
         if job.numbers_from is not None:
             index.number_from(job.numbers_from)
@@ -1061,13 +1083,63 @@ async def _validate_here(job: _Job, out: _PipeOutbox) -> _Verdict:
             await loader.held(step, out)
 
         await loader.validate(index, ready, partial(_ToWriter, loader, index=index, queue=out))
-    return _Verdict(
-        [(r.read, r.rejected) for r in loader.reports],
-        loader.header_problems,
-        index.rejected,
-        index.duplicates,
-        _peak_rss_mib(),
+        verdict = _Verdict(
+            [(r.read, r.rejected) for r in loader.reports],
+            loader.header_problems,
+            index.rejected,
+            index.duplicates,
+            _peak_rss_mib(),
+        )
+        out.send(("done", verdict))
+        if job.resolve:
+            index.release()  # the ids: what matching needs is in the staging files
+            out.send(("matches", await _match_here(loader, index.rejected)))
+
+
+async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> Matches:
+    """Identity resolution's matching over the store as the load leaves it, worked out by
+    the validating process: what the store held (its committed data, :func:`read_facts`),
+    overlaid with the Customer, Profile and HAS_PROFILE rows the load writes (kept in the
+    staging files), in :func:`read_facts`'s order. Equal to reading the store after the
+    writes, which the loading process then need not do before its commit."""
+    held = await read_facts(loader.store)
+    customers = {c.id: c for c in held.customers}
+    profiles = {p.id: p for p in held.profiles}
+    existing = {(x.customer_id, x.profile_id): x for x in held.existing}
+    for i, data_file in enumerate(loader.files):
+        spec = data_file.spec
+        if spec.label is NodeLabel.CUSTOMER:
+            for _, node_id, encoded, _ in loader._live(i, rejected):
+                props = json.loads(encoded)
+                name, email, phone = (_text(props.get(k)) for k in ("name", "email", "phone"))
+                customers[node_id] = CustomerFacts(node_id, name or "", email, phone)
+        elif spec.label is NodeLabel.PROFILE:
+            for _, node_id, encoded, _ in loader._live(i, rejected):
+                props = json.loads(encoded)
+                platform, handle, display, email, phone = (
+                    _text(props.get(k))
+                    for k in ("platform", "handle", "displayName", "email", "phone")
+                )
+                profiles[node_id] = ProfileFacts(
+                    node_id, platform or "", handle or "", display, email, phone
+                )
+        elif spec.rel is RelType.HAS_PROFILE:
+            for staged in loader._live(i, rejected):
+                customer_id, profile_id, encoded = staged[3], staged[5], staged[6]
+                status = json.loads(encoded).get("status", LinkStatus.CONFIRMED)
+                key = (customer_id, profile_id)
+                existing[key] = ExistingLink(customer_id, profile_id, LinkStatus(str(status)))
+    facts = IdentityFacts(
+        [customers[k] for k in sorted(customers)],
+        [profiles[k] for k in sorted(profiles)],
+        list(existing.values()),
     )
+    return await asyncio.get_running_loop().run_in_executor(None, match_facts, facts)
+
+
+def _text(value: object) -> str | None:
+    """What :meth:`GraphStore.stream_texts` reads from a property: non-empty text, or None."""
+    return value if isinstance(value, str) and value else None
 
 
 async def _validate_elsewhere(
@@ -1091,6 +1163,7 @@ async def _validate_elsewhere(
         loader.workdir,
         opener,
         index.numbers_from,
+        loader.keep_facts,
     )
     receiving_fd, sending_fd = os.pipe()
     try:
@@ -1116,7 +1189,7 @@ async def _validate_elsewhere(
         pass  # it stopped at once: its exit status is reported below
     loop = asyncio.get_running_loop()
     progress = loader.progress
-    finished = False
+    finished = handed_over = False
     try:
         while True:
             try:
@@ -1141,10 +1214,34 @@ async def _validate_elsewhere(
                 progress.finish(message[1])
             elif kind == "done":
                 _adopt(loader, index, message[1])
+                if loader.keep_facts:  # its matches come later: a task waits for them
+                    loader.matches = asyncio.create_task(_receive_matches(receiving, process))
+                    handed_over = True
                 finished = True
                 return
             else:
                 raise message[1]
+    finally:
+        if not handed_over:
+            await loop.run_in_executor(None, _reap, process, finished)
+            receiving.close()
+
+
+async def _receive_matches(receiving: Connection, process: subprocess.Popen[bytes]) -> Matches:
+    """The validating process's identity matches, its last message; then it is reaped
+    (terminated if this is cancelled first, say because the load failed)."""
+    loop = asyncio.get_running_loop()
+    finished = False
+    try:
+        try:
+            data = await loop.run_in_executor(None, receiving.recv_bytes)
+        except (EOFError, OSError):
+            raise RuntimeError("the validating process stopped before its matches") from None
+        message = pickle.loads(data[1:])  # noqa: S301 - our own child's, a private pipe
+        if message[0] != "matches":
+            raise message[1]
+        finished = True
+        return cast("Matches", message[1])
     finally:
         await loop.run_in_executor(None, _reap, process, finished)
         receiving.close()
@@ -1286,13 +1383,21 @@ async def _load(
                 async with bulk:
                     with _quick_handoff():
                         opener = _opener(store, files, parallel)
+                        loader.keep_facts = resolve and opener is not None
                         await _pipelined(loader, index, report, skip_invalid, sink, opener)
                     if resolve:
-                        matching = await _start_matching(store, report, sink)
+                        # a validating process matches while this one commits; else read now
+                        matching = loader.matches or await _start_matching(store, report, sink)
                     committing = time.perf_counter()
                     sink.start("commit (indexes, disk)")
                     ticker = asyncio.create_task(_tick(sink))
                 # the session's end: a store may build indexes and write its journal out now
+            except BaseException:
+                if loader.matches is not None:
+                    loader.matches.cancel()  # and the validating process is ended
+                    with contextlib.suppress(BaseException):
+                        await loader.matches
+                raise
             finally:
                 if ticker is not None:
                     ticker.cancel()
@@ -1300,6 +1405,10 @@ async def _load(
             report.seconds["commit"] = time.perf_counter() - committing
             report.seconds["load"] += report.seconds["commit"]
             report.peak_rss_mib["write"] = loader.peak_rss_mib()
+            if loader.matches is not None:  # it reads the staging files: keep them till then
+                waited = time.perf_counter()
+                await asyncio.wait({loader.matches})
+                report.seconds["resolve"] = time.perf_counter() - waited
         loader.count_duplicates()
     if index.rejected:
         target = Path(rejects_dir) if rejects_dir is not None else data_dir
@@ -1313,8 +1422,16 @@ async def _load(
             report.resolution = await resolve_identities(store, progress=sink)
         else:
             sink.start("resolve identities")
-            matches = await matching
-            report.resolution = await write_links(store, matches, progress=sink)
+            try:
+                matches = await matching
+            except Exception as exc:
+                if matching is not loader.matches:
+                    raise
+                _log.warning("identity matching failed in the validating process: %s", exc)
+                sink.finish()
+                report.resolution = await resolve_identities(store, progress=sink)
+            else:
+                report.resolution = await write_links(store, matches, progress=sink)
         report.seconds["resolve"] = report.seconds.get("resolve", 0.0)
         report.seconds["resolve"] += time.perf_counter() - started
         report.peak_rss_mib["resolve"] = loader.peak_rss_mib()

@@ -34,3 +34,12 @@ async def snapshot(store: GraphStore) -> dict[str, Any]:
             edges.update({f"{e.src.id}>{e.dst.id}": dict(e.props) for e in links})
         out[str(rel)] = edges
     return out
+
+
+class FactsFailHere(SqliteGraphStore):
+    """The real store, except that reading text properties (identity resolution's facts)
+    fails: opened in a load's validating process, it makes that process's matching fail."""
+
+    async def stream_texts(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("facts unreadable here")
+        yield  # an async generator, as the port's

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable
@@ -17,9 +18,9 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from loader_helpers import EXAMPLES, snapshot
+from loader_helpers import EXAMPLES, FactsFailHere, snapshot
 
-from graph_api.errors import ConfigError
+from graph_api.errors import ConfigError, InvalidInput
 from graph_api.store.base import StoreOpener
 from graph_api.store.sqlite import SqliteGraphStore
 from loaders.generate import generate
@@ -168,3 +169,46 @@ async def test_without_an_interpreter_to_start_the_load_validates_here(
         assert report.read > 0 and report.rejected == 0 and report.pipelined
         assert all(f.inserted == f.read for f in report.files)
         assert "validating in this process: cannot start" in caplog.text
+
+
+class _FactsFailElsewhere(SqliteGraphStore):
+    """A store whose copy in the validating process cannot read identity facts."""
+
+    def opener(self) -> StoreOpener | None:
+        return partial(FactsFailHere, self.path)
+
+
+async def test_the_validating_process_matches_identities_else_this_one_does(
+    tmp_path: Path, small_set: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With a second process, identity matching runs there while this one commits; if it
+    fails there, this process resolves after the load, to the same links."""
+    results = []
+    for kind in (SqliteGraphStore, _FactsFailElsewhere):
+        async with kind(tmp_path / f"{kind.__name__}.db") as store:
+            with caplog.at_level(logging.WARNING, logger="loaders.load"):
+                report = await load_path(store, small_set, progress=False, parallel=True)
+            results.append((report.resolution, await snapshot(store)))
+            failed = "identity matching failed in the validating process" in caplog.text
+            assert failed == (kind is _FactsFailElsewhere)
+            assert validating_processes() == [] or not HAS_PROC
+    async with SqliteGraphStore(tmp_path / "one.db") as store:
+        report = await load_path(store, small_set, progress=False, parallel=False)
+        results.append((report.resolution, await snapshot(store)))
+    assert results[0] == results[1] == results[2]
+    assert results[0][0] is not None and results[0][0].written.inserted > 0
+
+
+@pytest.mark.skipif(not HAS_PROC, reason="looks for the validating process in Linux /proc")
+async def test_a_load_refused_after_validation_ends_the_process_matching_identities(
+    tmp_path: Path, small_set: Path
+) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(small_set, bad)
+    with (bad / "customers.csv").open("a") as out:
+        out.write("c-bad,Bad Row,not-an-email,,,,\n")
+    async with SqliteGraphStore(tmp_path / "graph.db") as store:
+        with pytest.raises(InvalidInput, match="rejected"):
+            await load_path(store, bad, progress=False, parallel=True)
+        assert validating_processes() == []
+        assert await store.data_version() == 0
