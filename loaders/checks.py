@@ -64,10 +64,6 @@ def loc_file(loc: Loc) -> int:
     return loc >> 40
 
 
-def _pack(digest: int, loc: Loc) -> int:
-    return (digest & _M64) << 48 | loc
-
-
 @dataclass(slots=True)
 class _Pending:
     parent: str
@@ -200,8 +196,10 @@ class LoadIndex:
         errors: list[RowError] = []
         parent: str | None = None
         nodes, pending, in_store = self.nodes, self._pending, self._in_store
-        ends: list[int] | None = [] if self.numbers_from is not None else None
-        for rel, src_label, src_id, dst_label, dst_id, _ in record.edges:
+        token = loc + self._shift
+        numbered: list[NumberedEdge] | None = [] if self.numbers_from is not None else None
+        for edge in record.edges:
+            rel, src_label, src_id, dst_label, dst_id, _ = edge
             # _known, inlined: interactions have a few links each, millions of them in a load
             if rel == _PERFORMED:
                 label, node_id = src_label, src_id
@@ -210,11 +208,15 @@ class LoadIndex:
             other = nodes[label].get(node_id)
             if other is not None:
                 if label != _INTERACTION or node_id not in pending:
-                    if ends is not None:
-                        ends.append(other & _M48)
+                    if numbered is not None:  # both ends numbered: this row's own, the other
+                        other &= _M48
+                        if rel == _PERFORMED:
+                            numbered.append((rel, other, token, edge[5]))
+                        else:
+                            numbered.append((rel, token, other, edge[5]))
                     continue
             elif (label, node_id) in in_store:
-                ends = None  # the store's node: this row's links go by id
+                numbered = None  # the store's node: this row's links go by id
                 continue
             if rel == _RESPONDS_TO:
                 parent = dst_id
@@ -223,18 +225,13 @@ class LoadIndex:
         if errors:
             self.reject(loc, errors, (record.label.value, record.id))
             return False
-        token = loc + self._shift
-        seen[record.id] = _pack(record.digest, token)
+        seen[record.id] = (record.digest & _M64) << 48 | token  # _pack, inlined
         if parent is not None:
             pending[record.id] = _Pending(parent, [loc])
             return True
         if self.numbers_from is not None:
             record.number = token
-        if ends is not None:  # all its links are between numbered nodes
-            record.numbered = [
-                (e[0], end, token, e[5]) if e[0] == _PERFORMED else (e[0], token, end, e[5])
-                for e, end in zip(record.edges, ends, strict=True)
-            ]
+            record.numbered = numbered  # None when a link goes by id
         return True
 
     def _count_duplicate(self, record: NodeRecord, loc: Loc) -> None:
@@ -330,7 +327,7 @@ class LoadIndex:
             digest = hash(encoded)
             packed = edges.get(edge_key)
             if packed is None:
-                edges[edge_key] = _pack(digest, base | line)
+                edges[edge_key] = (digest & _M64) << 48 | base | line  # _pack, inlined
                 if numbering and src < _STORE_TOKENS and dst < _STORE_TOKENS:
                     numbered.append((rel, src, dst, encoded))
                 else:
