@@ -1093,7 +1093,8 @@ async def _validate_here(job: _Job, out: _PipeOutbox) -> None:
         out.send(("done", verdict))
         if job.resolve:
             index.release()  # the ids: what matching needs is in the staging files
-            out.send(("matches", await _match_here(loader, index.rejected)))
+            matches = await _match_here(loader, index.rejected)
+            out.send(("matches", matches, _peak_rss_mib()))
 
 
 async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> Matches:
@@ -1215,7 +1216,8 @@ async def _validate_elsewhere(
             elif kind == "done":
                 _adopt(loader, index, message[1])
                 if loader.keep_facts:  # its matches come later: a task waits for them
-                    loader.matches = asyncio.create_task(_receive_matches(receiving, process))
+                    receive = _receive_matches(loader, receiving, process)
+                    loader.matches = asyncio.create_task(receive)
                     handed_over = True
                 finished = True
                 return
@@ -1227,9 +1229,12 @@ async def _validate_elsewhere(
             receiving.close()
 
 
-async def _receive_matches(receiving: Connection, process: subprocess.Popen[bytes]) -> Matches:
-    """The validating process's identity matches, its last message; then it is reaped
-    (terminated if this is cancelled first, say because the load failed)."""
+async def _receive_matches(
+    loader: _Loader, receiving: Connection, process: subprocess.Popen[bytes]
+) -> Matches:
+    """The validating process's identity matches, its last message, with its peak memory
+    (counted as for the verdict); then it is reaped (terminated if this is cancelled first,
+    say because the load failed)."""
     loop = asyncio.get_running_loop()
     finished = False
     try:
@@ -1241,6 +1246,8 @@ async def _receive_matches(receiving: Connection, process: subprocess.Popen[byte
         if message[0] != "matches":
             raise message[1]
         finished = True
+        peak = message[2] + _peak_rss_mib()
+        loader.validator_peak_mib = max(loader.validator_peak_mib, peak)
         return cast("Matches", message[1])
     finally:
         await loop.run_in_executor(None, _reap, process, finished)
