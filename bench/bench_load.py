@@ -54,8 +54,9 @@ def make_store(spec: str, path: Path) -> GraphStore:
 
 class MemorySampler:
     """The largest summed resident memory of this process and its descendants (the load's
-    validating process), sampled every 50 ms from Linux ``/proc``: what the two processes
-    really held at once, where the load's own figure is a bound. Inactive elsewhere."""
+    validating process), sampled every 50 ms from Linux ``/proc`` (a few small reads each
+    time): what the two processes really held at once, where the load's own figure is a
+    bound. Inactive elsewhere."""
 
     def __init__(self) -> None:
         self.peak_kib = 0
@@ -86,14 +87,15 @@ def _tree(pid: int) -> list[int]:
     return [pid, *(p for child in children for p in _tree(int(child)))]
 
 
+_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
 def _rss_kib(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass  # it ended meanwhile
-    return 0
+        with open(f"/proc/{pid}/statm", "rb") as statm:  # size resident shared ... (pages)
+            return int(statm.read().split()[1]) * _PAGE_KIB
+    except (OSError, IndexError, ValueError):
+        return 0  # it ended meanwhile
 
 
 def read_only(data: Path) -> int:
