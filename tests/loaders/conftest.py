@@ -10,6 +10,7 @@ from loader_helpers import BatchWritingStore
 
 import loaders.load
 from graph_api.store.sqlite import SqliteGraphStore
+from loaders.generate import generate
 
 FolderFactory = Callable[[dict[str, str | bytes]], Path]
 
@@ -28,6 +29,14 @@ def make_folder(tmp_path: Path) -> FolderFactory:
         return folder
 
     return make
+
+
+@pytest.fixture(scope="session")
+def small_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated small data set (seed 3), made once for the loader tests that use it."""
+    data = tmp_path_factory.mktemp("small")
+    generate(data, size="small", seed=3)
+    return data
 
 
 @pytest.fixture(params=["bulk-session", "bulk-session-two-processes", "batch-transactions"])

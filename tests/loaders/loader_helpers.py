@@ -8,6 +8,7 @@ from typing import Any
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import GraphStore
 from graph_api.store.sqlite import SqliteGraphStore
+from loaders.load import LoadReport
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "data"
 
@@ -43,3 +44,11 @@ class FactsFailHere(SqliteGraphStore):
     async def stream_texts(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("facts unreadable here")
         yield  # an async generator, as the port's
+
+
+def outcome(report: LoadReport) -> list[tuple[object, ...]]:
+    """A load's per-file counts, comparable between loads."""
+    return [
+        (f.file, f.read, f.inserted, f.updated, f.unchanged, f.rejected, f.relationships)
+        for f in report.files
+    ]

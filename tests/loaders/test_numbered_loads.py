@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from loader_helpers import BatchWritingStore, snapshot
+from loader_helpers import BatchWritingStore, outcome, snapshot
 
 from graph_api.store.base import NumberedEdge, NumberedNode, UpsertResult
 from graph_api.store.sqlite import SqliteGraphStore
-from loaders.generate import generate
-from loaders.load import LoadReport, load_path
+from loaders.load import load_path
 
 
 class _Counting(SqliteGraphStore):
@@ -36,20 +35,6 @@ class _Unnumbered(_Counting):
 
     async def bulk_numbers(self) -> int | None:
         return None
-
-
-def outcome(report: LoadReport) -> list[tuple[object, ...]]:
-    return [
-        (f.file, f.read, f.inserted, f.updated, f.unchanged, f.rejected, f.relationships)
-        for f in report.files
-    ]
-
-
-@pytest.fixture(scope="module")
-def small_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("small")
-    generate(data, size="small", seed=5)
-    return data
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["one-process", "two-processes"])

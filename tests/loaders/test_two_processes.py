@@ -18,13 +18,12 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from loader_helpers import EXAMPLES, FactsFailHere, snapshot
+from loader_helpers import EXAMPLES, FactsFailHere, outcome, snapshot
 
 from graph_api.errors import ConfigError, InvalidInput
 from graph_api.store.base import StoreOpener
 from graph_api.store.sqlite import SqliteGraphStore
-from loaders.generate import generate
-from loaders.load import LoadReport, _peak_rss_mib, load_path
+from loaders.load import _peak_rss_mib, load_path
 from loaders.progress import NoProgress
 
 HAS_PROC = Path("/proc/self/stat").exists()
@@ -45,20 +44,6 @@ def validating_processes() -> list[int]:
         if parent == me and b"_validation_main" in cmdline:
             found.append(int(entry.name))
     return found
-
-
-def outcome(report: LoadReport) -> list[tuple[object, ...]]:
-    return [
-        (f.file, f.read, f.inserted, f.updated, f.unchanged, f.rejected, f.relationships)
-        for f in report.files
-    ]
-
-
-@pytest.fixture(scope="module")
-def small_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("small")
-    generate(data, size="small", seed=3)
-    return data
 
 
 async def test_one_process_or_two_give_the_same_store_and_report(
