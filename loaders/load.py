@@ -389,10 +389,11 @@ class _ToWriter:
         self.keep = loader.keep_facts and (spec.label in _FACT_LABELS or spec.rel in _FACT_RELS)
 
     def append_node(self, record: NodeRecord, line: int) -> None:
-        if (self.interactions and self.pending(record.id)) or self.keep:
+        if self.interactions and self.pending(record.id):
             self.staging.append(_stage_node(record, line))
-            if not self.keep:
-                return
+            return
+        if self.keep:  # for identity resolution (see _match_here), and written now too
+            self.staging.append(_stage_node(record, line))
         if self.numbering:  # every node of such a load is new, and numbered
             self.nodes.append((self.label, record.id, record.encoded, record.number))
             if record.numbered is not None:

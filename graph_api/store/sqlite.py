@@ -255,8 +255,6 @@ _INSERT_EDGES_ONE_PAIR: Final = (
     "LEFT JOIN nodes s ON s.label = ?2 AND s.id = j.value ->> 0 "
     "LEFT JOIN nodes d ON d.label = ?3 AND d.id = j.value ->> 1 " + _EDGES_TAIL
 )
-# The general path: a batch of relationships, staged with their endpoints' row ids (NULL: no
-# such node).
 # A bulk session's new node, its number as row id; no conflict clause: one that exists is
 # refused. Row by row (executemany), not from a JSON array: SQLite 3.40 parses an array
 # element again for each value taken out of it, and a node's element holds its properties,
@@ -268,6 +266,8 @@ _INSERT_NUMBERED_EDGES: Final = (
     "INSERT INTO edges (type, src, dst, props) "
     "SELECT ?1, j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?2) j " + _EDGES_TAIL
 )
+# The general path: a batch of relationships, staged with their endpoints' row ids (NULL: no
+# such node).
 _STAGE_EDGES: Final = (
     "INSERT INTO temp.batch_edges (k, type, sl, si, dl, di, src, dst, props) "
     "SELECT j.key, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, "
@@ -652,8 +652,6 @@ class SqliteGraphStore(GraphStore):
                 "upsert_numbered before bulk_numbers()",
                 [Problem("upsert_numbered", "", "call bulk_numbers() first in this session")],
             )
-        if session.deferred is None and session.written >= session.defer_at:
-            self._defer_indexes(conn, session)  # between batches: outside any savepoint
         low = session.numbers_from
         smallest = min(
             min((n[3] for n in nodes), default=low),
@@ -665,6 +663,14 @@ class SqliteGraphStore(GraphStore):
                 f"node number {smallest} is below this session's first number {low}",
                 [Problem("upsert_numbered", "number", f"numbers start at {low}")],
             )
+        return self._session_batch(conn, lambda: self._write_numbered(conn, nodes, edges))
+
+    def _write_numbered(
+        self,
+        conn: sqlite3.Connection,
+        nodes: Sequence[NumberedNode],
+        edges: Sequence[NumberedEdge],
+    ) -> UpsertResult:
         result = UpsertResult()
         with _transaction(conn):
             by_label: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
@@ -692,13 +698,7 @@ class SqliteGraphStore(GraphStore):
                 counts.inserted += inserted
                 counts.updated += updated
                 counts.unchanged += len(group) - inserted - updated
-            if result.changed:
-                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
-            result.data_version = conn.execute(
-                "SELECT value FROM meta WHERE key = 'data_version'"
-            ).fetchone()[0]
-        counts_all = [*result.nodes.values(), *result.edges.values()]
-        session.written += sum(c.inserted + c.updated for c in counts_all)
+            self._stamp(conn, result)
         return result
 
     async def bulk_nodes_written(self) -> None:
@@ -903,17 +903,38 @@ class SqliteGraphStore(GraphStore):
         """Write one batch straight from its JSON when it is regular (every endpoint exists,
         no node or relationship comes twice), as a load's batches are; else roll that attempt
         back and take the general path, whose results and errors are the reference."""
+
+        def write() -> UpsertResult:
+            try:
+                return self._write_batch(conn, nodes, edges, direct=True)
+            except _Irregular:
+                return self._write_batch(conn, nodes, edges, direct=False)
+
+        return self._session_batch(conn, write)
+
+    def _session_batch(
+        self, conn: sqlite3.Connection, write: Callable[[], UpsertResult]
+    ) -> UpsertResult:
+        """Run one batch ``write``; in a bulk session, first drop the deferrable indexes once
+        it has written enough (between batches: outside any savepoint), and count the rows
+        the batch wrote."""
         session = self._session
         if session and session.deferred is None and session.written >= session.defer_at:
-            self._defer_indexes(conn, session)  # between batches: outside any savepoint
-        try:
-            result = self._write_batch(conn, nodes, edges, direct=True)
-        except _Irregular:
-            result = self._write_batch(conn, nodes, edges, direct=False)
+            self._defer_indexes(conn, session)
+        result = write()
         if session is not None:
             counts = [*result.nodes.values(), *result.edges.values()]
             session.written += sum(c.inserted + c.updated for c in counts)
         return result
+
+    @staticmethod
+    def _stamp(conn: sqlite3.Connection, result: UpsertResult) -> None:
+        """Inside a batch's transaction: a new data version if it changed anything."""
+        if result.changed:
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+        result.data_version = conn.execute(
+            "SELECT value FROM meta WHERE key = 'data_version'"
+        ).fetchone()[0]
 
     def _write_batch(
         self,
@@ -949,11 +970,7 @@ class SqliteGraphStore(GraphStore):
                 self._insert_edges(conn, edges, result)
             elif edges:
                 self._upsert_edges(conn, edges, result)
-            if result.changed:
-                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
-            result.data_version = conn.execute(
-                "SELECT value FROM meta WHERE key = 'data_version'"
-            ).fetchone()[0]
+            self._stamp(conn, result)
         return result
 
     @staticmethod
