@@ -2,11 +2,13 @@
 
 The :class:`LoadIndex` keeps what a load needs to answer "does this node exist?" and "was this
 id given before, with the same values?" in compact form: per label a dict of id → one packed
-int (a fingerprint of the row's values and where it was first seen). Where a node was first
-seen is unique, so it doubles as the node's *token*; nodes found in the store get tokens of
-their own. A relationship's key is its two endpoints' tokens in one int, exact and small: per
-relationship type a dict of that key → packed int. Ids that are not in the load are looked up
-in the store in batches (:meth:`LoadIndex.prefetch`) and remembered.
+int (a fingerprint of the row's values and the node's *token*). A token is unique per node:
+where its row was first seen, or, when the load numbers its nodes
+(:meth:`LoadIndex.number_from`), its number, which the store uses as its row id. Nodes found
+in the store get tokens of their own, above both. A relationship's key is its two endpoints'
+tokens in one int, exact and small: per relationship type a dict of that key → packed int.
+Ids that are not in the load are looked up in the store in batches
+(:meth:`LoadIndex.prefetch`) and remembered.
 
 An interaction that responds to an interaction not seen yet is *pending* until the whole file
 is read (replies may come before what they answer); :meth:`LoadIndex.settle_pending` then
@@ -303,14 +305,14 @@ class LoadIndex:
             elif src_label == _INTERACTION and src_id in pending:
                 src = None
             else:
-                src &= _M48  # the location of its row
+                src &= _M48  # its row's token
             dst = nodes[dst_label].get(dst_id)
             if dst is None:
                 dst = in_store.get((dst_label, dst_id))  # a store token, above all load ones
             elif dst_label == _INTERACTION and dst_id in pending:
                 dst = None
             else:
-                dst &= _M48  # the location of its row
+                dst &= _M48  # its row's token
             if src is None or dst is None:
                 errors: list[RowError] = []
                 if src is None:

@@ -53,6 +53,7 @@ from graph_api.store.base import (
     StoreOpener,
     UpsertResult,
     WriteCounts,
+    nonempty_text,
 )
 from loaders.checks import LoadIndex, Loc, loc_line, make_loc
 from loaders.identity import (
@@ -1113,13 +1114,15 @@ async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> M
         if spec.label is NodeLabel.CUSTOMER:
             for _, node_id, encoded, _ in loader._live(i, rejected):
                 props = json.loads(encoded)
-                name, email, phone = (_text(props.get(k)) for k in ("name", "email", "phone"))
+                name, email, phone = (
+                    nonempty_text(props.get(k)) for k in ("name", "email", "phone")
+                )
                 customers[node_id] = CustomerFacts(node_id, name or "", email, phone)
         elif spec.label is NodeLabel.PROFILE:
             for _, node_id, encoded, _ in loader._live(i, rejected):
                 props = json.loads(encoded)
                 platform, handle, display, email, phone = (
-                    _text(props.get(k))
+                    nonempty_text(props.get(k))
                     for k in ("platform", "handle", "displayName", "email", "phone")
                 )
                 profiles[node_id] = ProfileFacts(
@@ -1137,11 +1140,6 @@ async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> M
         list(existing.values()),
     )
     return await asyncio.get_running_loop().run_in_executor(None, match_facts, facts)
-
-
-def _text(value: object) -> str | None:
-    """What :meth:`GraphStore.stream_texts` reads from a property: non-empty text, or None."""
-    return value if isinstance(value, str) and value else None
 
 
 async def _validate_elsewhere(
@@ -1403,8 +1401,8 @@ async def _load(
             except BaseException:
                 if loader.matches is not None:
                     loader.matches.cancel()  # and the validating process is ended
-                    with contextlib.suppress(BaseException):
-                        await loader.matches
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await loader.matches  # the load's own error is the one to raise
                 raise
             finally:
                 if ticker is not None:

@@ -56,6 +56,7 @@ __all__ = [
     "TextRow",
     "UpsertResult",
     "WriteCounts",
+    "nonempty_text",
 ]
 
 T = TypeVar("T")
@@ -133,7 +134,8 @@ TextRow = tuple[str | None, ...]
 per field."""
 
 
-def _nonempty_text(value: object) -> str | None:
+def nonempty_text(value: object) -> str | None:
+    """A property as :meth:`GraphStore.stream_texts` reads it: non-empty text, else None."""
     return value if isinstance(value, str) and value else None
 
 
@@ -443,7 +445,7 @@ class GraphStore(abc.ABC):
         store may answer it without decoding whole nodes (SQLite: several times faster).
         """
         async for batch in self.stream_nodes(label, batch_size=batch_size):
-            yield [(n.id, *(_nonempty_text(n.props.get(f)) for f in fields)) for n in batch]
+            yield [(n.id, *(nonempty_text(n.props.get(f)) for f in fields)) for n in batch]
 
     @abc.abstractmethod
     async def data_version(self) -> int: ...
