@@ -153,7 +153,12 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 with an offset east of UTC, or 9999 west of it
+        raise ValueError(
+            "outside the years 1 to 9999 once in UTC; give the time in UTC (…Z)"
+        ) from None
 
 
 Timestamp = Annotated[

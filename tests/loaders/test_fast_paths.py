@@ -23,6 +23,7 @@ import loaders.readers as readers
 from graph_api.model import (
     EDGE_MODELS,
     NODE_MODELS,
+    RelType,
     Timestamp,
     edge_props,
     format_timestamp,
@@ -32,7 +33,7 @@ from graph_api.store.paging import canonical_json
 from loaders.generate import generate
 from loaders.layout import FILE_SPECS, discover
 from loaders.readers import open_source
-from loaders.rows import PropsEncoder, RowParser, _plain_utc
+from loaders.rows import PropsEncoder, RowParser, _batch_model, _plain_utc
 
 SPECS = {s.stem: s for s in FILE_SPECS}
 _T = "2024-05-01T10:00:00Z"
@@ -53,6 +54,7 @@ ODD_ROWS: dict[str, list[dict[str, Any]]] = {
         {"id": "c10", "name": "Ann", "createdAt": "yesterday"},
         {"id": "c11", "name": "Ann", "email": "nope"},
         {"id": "c12", "name": "   "},
+        {"id": "c13", "name": "Ann", "createdAt": "0001-01-01T00:30:00+01:00"},  # no UTC year
     ],
     "profiles": [
         {"id": "p1", "platform": "x", "handle": "a", "followers": "12", "verified": "true"},
@@ -389,3 +391,60 @@ def test_timestamps_copied_from_their_text_equal_the_formatted_value() -> None:
     assert answered > 2_000
     for odd in ("", "Z", "2024-01-09TZ", "2024-01-09T06:37:25.12345Z", 20240109, None):
         assert _plain_utc(odd) is None
+
+
+_TIMESTAMP_INPUTS: list[Any] = [
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:00:00.5+05:30",
+    "2024-05-01T23:30:00-02:00",
+    "0001-01-01T00:30:00+01:00",  # before year 1 in UTC: refused by both
+    "0001-01-01T00:30:00+00:30",  # the first instant UTC holds
+    "9999-12-31T23:30:00-00:30",  # after the last
+    "9999-12-31T23:59:59.999999Z",
+    "2024-05-01T10:00:00",  # no timezone
+    "2024-05-01",
+    "2024-02-30T10:00:00Z",
+    "soon",
+    1714557600,
+    datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=-7))),
+    datetime(2024, 5, 1, 12),
+]
+
+
+@pytest.mark.parametrize("value", _TIMESTAMP_INPUTS, ids=repr)
+def test_the_batch_model_accepts_refuses_and_encodes_timestamps_as_the_model_does(
+    value: Any,
+) -> None:
+    """The chunk's pydantic call validates into a variant whose timestamps skip the Python
+    conversion to UTC; what it accepts, refuses and writes must not change."""
+    model = EDGE_MODELS[RelType.FOLLOWS]
+    variant = _batch_model(model, ignore_extra=False)
+    assert variant is not model
+    encode = PropsEncoder(model, node=False)
+    try:
+        expected: str | None = canonical_json(edge_props(model.model_validate({"since": value})))
+    except ValidationError:
+        expected = None
+    try:
+        record = variant.model_validate({"since": value})
+    except ValidationError:
+        assert expected is None
+        return
+    assert expected is not None
+    assert encode(record, {"since": value}) == encode(record) == expected
+    assert canonical_json(record.model_dump(mode="json", by_alias=True)) == expected
+
+
+def test_the_batch_model_keeps_every_field_and_default() -> None:
+    for model in [*NODE_MODELS.values(), *EDGE_MODELS.values()]:
+        for ignore_extra in (False, True):
+            variant = _batch_model(model, ignore_extra=ignore_extra)
+            assert variant.model_fields.keys() == model.model_fields.keys()
+            for name, f in variant.model_fields.items():
+                assert (f.alias, f.default, f.is_required()) == (
+                    model.model_fields[name].alias,
+                    model.model_fields[name].default,
+                    model.model_fields[name].is_required(),
+                ), (model.__name__, name)
+            extra = "ignore" if ignore_extra else "forbid"
+            assert variant.model_config["extra"] == extra
