@@ -341,9 +341,9 @@ class RowParser:
         self._props = frozenset(model_columns(self._model)) - {"id"}
         self._dates = _timestamp_columns(self._model)
         self._inline = spec.label is NodeLabel.INTERACTION
-        # Rows reach the batch only with known columns; for interactions those include the
-        # link columns, which the batch's model variant ignores (_inline_edges reads them).
-        batch_model = _batch_model(self._model, ignore_extra=self._inline)
+        # Rows reach the batch only with known columns; those include an interaction's link
+        # columns and a relationship's endpoint columns, which the batch model ignores.
+        batch_model = _batch_model(self._model, ignore_extra=self._inline or spec.rel is not None)
         self._batch: TypeAdapter[list[Any]] = TypeAdapter(list[batch_model])  # type: ignore[valid-type]
         self._encode = PropsEncoder(self._model, node=spec.label is not None)
 
@@ -417,40 +417,54 @@ class RowParser:
         plain = src_end.type_column is None and dst_end.type_column is None
         src_column, dst_column = src_end.column, dst_end.column
         src_label, dst_label = src_end.default.value, dst_end.default.value
+        src_type, dst_type = src_end.type_column, dst_end.type_column
+        src_kinds, dst_kinds = _plain_kinds(src_end), _plain_kinds(dst_end)
         ends: list[tuple[str, str, str, str]] = []
         batch: list[dict[str, Any]] = []
         where: list[int] = []
         for n, row in enumerate(rows):
             if not columns.issuperset(row):
                 continue  # unknown or ``_`` columns: the row-by-row rules
-            if plain:  # _endpoint's rules for the common case: two text ids, one label each
-                src_id, dst_id = row.get(src_column), row.get(dst_column)
-                if type(src_id) is not str or type(dst_id) is not str:
-                    continue
-                src_id, dst_id = src_id.strip(), dst_id.strip()
-                if not (0 < len(src_id) <= _MAX_ID and 0 < len(dst_id) <= _MAX_ID):
-                    continue
+            # _endpoint's rules for the common case: two text ids, each end's label either
+            # its default or a type column's plain value; anything else: row by row
+            src_id, dst_id = row.get(src_column), row.get(dst_column)
+            if type(src_id) is not str or type(dst_id) is not str:
+                continue
+            src_id, dst_id = src_id.strip(), dst_id.strip()
+            if not (0 < len(src_id) <= _MAX_ID and 0 < len(dst_id) <= _MAX_ID):
+                continue
+            if plain:
                 ends.append((src_label, src_id, dst_label, dst_id))
             else:
-                errors: list[RowError] = []
-                src = _endpoint(src_end, row, errors)
-                dst = _endpoint(dst_end, row, errors)
-                if src is None or dst is None:
+                src_kind = row.get(src_type, _ABSENT)  # type: ignore[arg-type]
+                dst_kind = row.get(dst_type, _ABSENT)  # type: ignore[arg-type]
+                if (type(src_kind) is not str and src_kind is not _ABSENT) or (
+                    type(dst_kind) is not str and dst_kind is not _ABSENT
+                ):
+                    continue  # a list or a number (JSON Lines): maybe unhashable, no kind
+                src_of, dst_of = src_kinds.get(src_kind), dst_kinds.get(dst_kind)
+                if src_of is None or dst_of is None:
                     continue
-                ends.append((src.label.value, src.id, dst.label.value, dst.id))
-            if props:
-                batch.append({k: v for k, v in row.items() if k in props})
+                ends.append((src_of, src_id, dst_of, dst_id))
+            batch.append(row)  # the batch model ignores the (known) endpoint columns
             where.append(n)
-        out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
         new_edge = EdgeRecord._make  # from a tuple: a fifth cheaper than calling the class
+        made: list[EdgeRecord | None]
         if not props:  # a type without properties: nothing to validate
-            for j, end in enumerate(ends):
-                out[where[j]] = new_edge((rel, *end, "{}"))
+            made = [new_edge((rel, *end, "{}")) for end in ends]
         else:
             encode = self._encode
-            for j, record in enumerate(_validate_all(self._batch, batch)):
-                if record is not None:
-                    out[where[j]] = new_edge((rel, *ends[j], encode(record, batch[j])))
+            made = [
+                None if record is None else new_edge((rel, *end, encode(record, row)))
+                for record, end, row in zip(
+                    _validate_all(self._batch, batch), ends, batch, strict=True
+                )
+            ]
+        if len(made) == len(rows) and None not in made:  # the common case: every row made
+            return made  # type: ignore[return-value]
+        out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
+        for n, edge in zip(where, made, strict=True):
+            out[n] = edge
         return [r if r is not None else self.parse(rows[n]) for n, r in enumerate(out)]
 
     # -- nodes -------------------------------------------------------------------------------
@@ -505,12 +519,25 @@ def _clean_id(value: object) -> str | None:
     return _clean_id(str(value))
 
 
+_ABSENT: Final = object()
+"""Stands for a type column the row leaves out (or an end without one)."""
+
+
+def _plain_kinds(end: Endpoint) -> dict[object, str]:
+    """The labels an end names by the plain values of its type column (and ``_ABSENT``: its
+    default), as :func:`_endpoint` reads them; other values take the row-by-row path."""
+    kinds: dict[object, str] = {_ABSENT: end.default.value}
+    if end.type_column is not None:
+        kinds |= {kind.value: kind.label.value for kind in EndpointKind if kind.label in end.labels}
+    return kinds
+
+
 def _endpoint(end: Endpoint, row: dict[str, Any], errors: list[RowError]) -> NodeRef | None:
     raw = row.get(end.column)
     label = end.default
     if end.type_column is not None and end.type_column in row:
         kind = _lower(row[end.type_column])
-        if kind not in _KINDS:
+        if type(kind) is not str or kind not in _KINDS:
             given = row[end.type_column]
             errors.append(
                 (end.type_column, f"unknown value {given!r} (expected customer or profile)")
@@ -570,7 +597,7 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
         kind = _lower(links["actorType"]) if "actorType" in links else "profile"
         if actor is None:
             errors.append(("actor", f"not an id (1 to {_MAX_ID} characters): {links['actor']!r}"))
-        elif kind not in _KINDS:
+        elif type(kind) is not str or kind not in _KINDS:
             given = links["actorType"]
             errors.append(("actorType", f"unknown value {given!r} (expected customer or profile)"))
         else:

@@ -92,6 +92,14 @@ ODD_ROWS: dict[str, list[dict[str, Any]]] = {
             "sentiment": "-1",
         },
         {"id": "i5", "kind": "post", "channel": "x", "occurredAt": _T, "about": {"d": 1}},
+        {
+            "id": "i12",
+            "kind": "post",
+            "channel": "x",
+            "occurredAt": _T,
+            "actor": "c1",
+            "actorType": ["customer"],
+        },
         {"id": "i6", "kind": "rant", "channel": "x", "occurredAt": _T, "actor": "p1"},
         {"id": "i7", "kind": "post", "channel": "x", "occurredAt": _T, "sentiment": 1.5},
         {"id": "i8", "kind": "post", "channel": "", "occurredAt": _T},
@@ -112,6 +120,12 @@ ODD_ROWS: dict[str, list[dict[str, Any]]] = {
         {"member": "c1", "memberType": "customer", "community": "g1", "role": "admin"},
         {"member": "p1", "community": "g1", "joinedAt": _T},
         {"member": "c1", "memberType": "robot", "community": "g1"},
+        {"member": "c1", "memberType": " Customer ", "community": "g1"},  # row by row
+        {"member": "p1", "memberType": "profile", "community": " g1 "},
+        {"member": "c1", "memberType": ["customer"], "community": "g1"},  # a JSON list
+        {"member": "c1", "memberType": 5, "community": "g1"},
+        {"member": "c1", "memberType": "", "community": "g1"},
+        {"member": "c1", "memberType": "customer"},
     ],
     "has_profile": [
         {"customer": "c1", "profile": "p1", "confidence": "0.5", "method": "name"},
@@ -126,7 +140,11 @@ ODD_ROWS: dict[str, list[dict[str, Any]]] = {
         {"referrer": "c1", "referred": "c2", "converted": "true", "at": _T},
         {"referrer": "c1", "referred": "c2", "converted": "perhaps"},
     ],
-    "performed": [{"actor": "c1", "actorType": "customer", "interaction": "i1"}],
+    "performed": [
+        {"actor": "c1", "actorType": "customer", "interaction": "i1"},
+        {"actor": "p1", "interaction": "i1"},
+        {"actor": "p1", "actorType": "PROFILE", "interaction": "i1"},
+    ],
     "about": [{"interaction": "i1", "product": "d1"}, {"interaction": "i1"}],
     "posted_in": [
         {"interaction": "i1", "community": "g1", "extra": "1"},
