@@ -248,31 +248,57 @@ class PropsEncoder:
             for name, f in model.model_fields.items()
             if not (node and name == "id")
         )
-        self._fields = [
-            (encode_basestring(alias) + ":", name, alias, *_formatter(f.annotation, f.metadata))
-            for alias, name, f in fields
-        ]
         dump = node_props if node else edge_props
         self._slow: Callable[[Any], str] = lambda record: canonical_json(dump(record))
+        self._encode = _compile_encoder(
+            [(alias, name, *_formatter(f.annotation, f.metadata)) for alias, name, f in fields],
+            self._slow,
+        )
 
     def __call__(self, record: BaseModel, raw: Mapping[str, Any] | None = None) -> str:
         """``raw``: the input pydantic validated ``record`` from, if at hand (lets timestamps
         written plainly in UTC be copied instead of formatted)."""
-        parts = []
-        for key, name, alias, kind, text in self._fields:
-            value = getattr(record, name)
-            if value is None:
-                continue
-            out = None
-            if type(value) is kind:
-                if kind is datetime and raw is not None:
-                    out = _plain_utc(raw.get(alias))
-                if out is None:
-                    out = text(value)
-            if out is None:
-                return self._slow(record)
-            parts.append(key + out)
-        return "{" + ",".join(parts) + "}" if parts else "{}"
+        return self._encode(record, raw)
+
+
+def _compile_encoder(
+    fields: list[tuple[str, str, type, Callable[[Any], str | None]]],
+    slow: Callable[[Any], str],
+) -> Callable[[Any, Mapping[str, Any] | None], str]:
+    """The encoder of :class:`PropsEncoder` as one function written out for the fields
+    ``(alias, attribute, value type, JSON text)``, in key order: a loop over the fields, with
+    its unpacking and tests per field, cost more than the JSON itself (a load encodes millions
+    of records). As ``dataclasses`` does, the function is compiled from its source; only
+    attribute names (identifiers, checked) enter the source, every value comes in through its
+    namespace."""
+    namespace: dict[str, Any] = {"slow": slow, "plain_utc": _plain_utc}
+    lines = ["def encode(record, raw):", "    parts = []"]
+    for k, (alias, name, kind, text) in enumerate(fields):
+        if not name.isidentifier():
+            raise ValueError(f"field {name!r} is not an identifier")
+        namespace |= {f"key{k}": encode_basestring(alias) + ":", f"alias{k}": alias}
+        namespace |= {f"kind{k}": kind, f"text{k}": text}
+        lines += [
+            f"    v = record.{name}",
+            "    if v is not None:",
+            f"        if type(v) is not kind{k}:",
+            "            return slow(record)",
+        ]
+        if kind is datetime:  # copied from the text when written plainly in UTC
+            lines += [
+                f"        out = plain_utc(raw.get(alias{k})) if raw is not None else None",
+                "        if out is None:",
+                f"            out = text{k}(v)",
+            ]
+        else:
+            lines.append(f"        out = text{k}(v)")
+            if kind in (float, object):  # no exact rule for some values: the slow form
+                lines += ["        if out is None:", "            return slow(record)"]
+        lines.append(f"        parts.append(key{k} + out)")
+    lines.append('    return "{" + ",".join(parts) + "}"')
+    exec("\n".join(lines), namespace)  # noqa: S102 (fixed source; values via the namespace)
+    encode: Callable[[Any, Mapping[str, Any] | None], str] = namespace["encode"]
+    return encode
 
 
 _BATCH_TIMESTAMP: Final = Annotated[
@@ -381,30 +407,34 @@ class RowParser:
         self, label: NodeLabel, rows: Sequence[dict[str, Any]]
     ) -> list[NodeRecord | EdgeRecord | list[RowError]]:
         columns = self.columns
-        batch: list[dict[str, Any]] = []
-        where: list[int] = []
-        for n, row in enumerate(rows):
-            if not columns.issuperset(row):
-                continue  # unknown or ``_`` columns: the row-by-row rules
-            batch.append(row)  # the batch model ignores the (known) link columns
-            where.append(n)
-        out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
+        # rows with unknown or ``_`` columns take the row-by-row rules; the batch model
+        # ignores the (known) link columns
+        where = [n for n, row in enumerate(rows) if columns.issuperset(row)]
+        batch = rows if len(where) == len(rows) else [rows[n] for n in where]
         encode, inline = self._encode, self._inline
-        for j, record in enumerate(_validate_all(self._batch, batch)):
+        made: list[NodeRecord | list[RowError] | None] = []
+        add = made.append
+        refused = 0
+        for record, row in zip(_validate_all(self._batch, list(batch)), batch, strict=True):
             if record is None:
+                add(None)
+                refused += 1
                 continue
             node_id: str = record.id
             edges: list[InlineEdge] = []
             if inline:
                 errors: list[RowError] = []
-                edges = _inline_edges(node_id, batch[j], errors)
+                edges = _inline_edges(node_id, row, errors)
                 if errors:
-                    out[where[j]] = errors
+                    add(errors)
                     continue
-            encoded = encode(record, batch[j])
-            out[where[j]] = NodeRecord(
-                label, node_id, encoded, edges, hash((encoded, tuple(edges)))
-            )
+            encoded = encode(record, row)
+            add(NodeRecord(label, node_id, encoded, edges, hash((encoded, tuple(edges)))))
+        if len(made) == len(rows) and not refused:  # the common case: every row made
+            return made  # type: ignore[return-value]
+        out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
+        for n, node in zip(where, made, strict=True):
+            out[n] = node
         return [r if r is not None else self.parse(rows[n]) for n, r in enumerate(out)]
 
     def _edges_many(
