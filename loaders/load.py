@@ -571,7 +571,11 @@ class _Loader:
             ]
             if header:
                 self.header_problems[i] = header
-            for n, chunk in enumerate(source.chunks(_CHUNK), 1):
+            # relationship rows of a CSV file: parsed from their cells, no dict per row
+            by_cells = None
+            if not header and source.format == "csv" and source.columns is not None:
+                by_cells = parser.cells_parser(source.columns)
+            for n, chunk in enumerate(source.chunks(_CHUNK, cells=by_cells is not None), 1):
                 if n % _YOUNG_GC_EVERY == 0:
                     _collect_young()
                 report.read += len(chunk)
@@ -585,7 +589,9 @@ class _Loader:
                     for line, data in zip(chunk.lines, chunk.rows, strict=True):
                         index.reject(make_loc(i, line), header, _node_ref(spec, data))
                     continue
-                results = parser.parse_many(chunk.rows)
+                results = (
+                    by_cells(chunk.cells) if by_cells is not None else parser.parse_many(chunk.rows)
+                )
                 await index.prefetch(
                     ref for r in results if not isinstance(r, list) for ref in _refs(r)
                 )

@@ -43,6 +43,9 @@ class Chunk:
     lines: list[int] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     unreadable: list[RawRow] = field(default_factory=list)
+    cells: list[list[str]] = field(default_factory=list)
+    """Instead of ``rows``, when a CSV file is read for its cells: each readable row's cells
+    in the header's order (``RowSource.chunks(size, cells=True)``)."""
 
     def __len__(self) -> int:
         return len(self.lines) + len(self.unreadable)
@@ -75,10 +78,14 @@ class RowSource:
             else:
                 yield from rows
 
-    def chunks(self, size: int) -> Iterator[Chunk]:
-        """The records in file order, about ``size`` at a time."""
+    def chunks(self, size: int, *, cells: bool = False) -> Iterator[Chunk]:
+        """The records in file order, about ``size`` at a time. ``cells`` (CSV only): the
+        readable rows come as their cells (``Chunk.cells``), not as dicts; an unreadable
+        row still has its dict."""
         if self.format == "csv":
-            return self._csv_chunks(size)
+            return self._csv_chunks(size, cells)
+        if cells:
+            raise ValueError(f"{self.path.name}: only a CSV file is read as cells")
         return self._jsonl_chunks(size)
 
     def close(self) -> None:
@@ -167,7 +174,7 @@ class RowSource:
             seen.add(name)
         self._after_header = lines
 
-    def _csv_chunks(self, size: int) -> Iterator[Chunk]:
+    def _csv_chunks(self, size: int, as_cells: bool = False) -> Iterator[Chunk]:
         if self._after_header is None:
             self.read_header()
         lines = self._after_header
@@ -186,17 +193,24 @@ class RowSource:
                     start, done = done + offset + 1, reader.line_num
                     if not cells or (len(cells) == 1 and not cells[0].strip()):
                         continue
-                    data = (
-                        {c: v for c, v in zip(columns, cells, strict=False) if v != ""}
-                        if "" in cells
-                        else dict(zip(columns, cells, strict=False))
-                    )
                     error = None
                     if bad:
                         physical = range(start, done + offset + 1)
                         error = next((bad.pop(n) for n in physical if n in bad), None)
                     if error is None and len(cells) > width and any(cells[width:]):
                         error = f"row has {len(cells)} cells but the header names {width} columns"
+                    if error is None and as_cells:
+                        chunk.lines.append(start)
+                        chunk.cells.append(cells)
+                        if len(chunk.lines) >= size:
+                            yield chunk
+                            chunk = Chunk()
+                        continue
+                    data = (
+                        {c: v for c, v in zip(columns, cells, strict=False) if v != ""}
+                        if "" in cells
+                        else dict(zip(columns, cells, strict=False))
+                    )
                     if error is None:
                         chunk.lines.append(start)
                         chunk.rows.append(data)

@@ -178,6 +178,78 @@ def test_parse_many_equals_parse_row_by_row_on_a_generated_data_set(tmp_path: Pa
         for start in range(0, len(rows), 700):
             chunk = rows[start : start + 700]
             assert parser.parse_many(chunk) == [parser.parse(r) for r in chunk], data_file.name
+        if data_file.spec.is_node or data_file.path.suffix != ".csv":
+            continue
+        with open_source(data_file.path) as source:
+            assert source.columns is not None
+            cells_parser = parser.cells_parser(source.columns)
+            assert cells_parser is not None, data_file.name
+            parsed = [r for c in source.chunks(700, cells=True) for r in cells_parser(c.cells)]
+        assert parsed == [parser.parse(r) for r in rows], data_file.name
+
+
+def _as_cells(header: list[str], row: dict[str, Any]) -> list[str]:
+    return [str(row.get(column, "")) for column in header]
+
+
+def _cells_rows(stem: str) -> tuple[list[str], list[list[str]]]:
+    """A header naming every column of the stem, and rows of cells hitting the special
+    cases of :class:`CellsParser`: the odd rows above as CSV would hold them, plus cases
+    only cells have (too few cells, blanks, type values not written plainly)."""
+    spec = SPECS[stem]
+    assert spec.src is not None and spec.dst is not None
+    header = sorted(RowParser(spec).columns)
+    rows = [
+        _as_cells(header, r)
+        for r in ODD_ROWS.get(stem, [])
+        if set(r) <= set(header) and all(isinstance(v, str) for v in r.values())
+    ]
+    good = {spec.src.column: "a1", spec.dst.column: "b1"}
+    rows.append(_as_cells(header, good))
+    rows.append(_as_cells(header, good)[:-1])  # a row with fewer cells than the header
+    rows.append(["   "] * len(header))
+    rows.append([""] * len(header))
+    for column in header:
+        if column in good:
+            continue
+        for value in ("", " ", "x", "1", "-1", "0.5", "inf", "nan", "true", _T, "2024-05-01"):
+            rows.append(_as_cells(header, {**good, column: value}))
+    for end in (spec.src, spec.dst):
+        if end.type_column is not None:
+            for kind in ("customer", "profile", "Customer", " profile", "robot", ""):
+                rows.append(_as_cells(header, {**good, end.type_column: kind}))
+    return header, rows
+
+
+@pytest.mark.parametrize("stem", sorted(s.stem for s in FILE_SPECS if not s.is_node))
+def test_parsing_cells_equals_parsing_the_dicts_the_reader_makes_of_them(stem: str) -> None:
+    parser = RowParser(SPECS[stem])
+    header, rows = _cells_rows(stem)
+    cells_parser = parser.cells_parser(header)
+    assert cells_parser is not None
+    expected = [
+        parser.parse({c: v for c, v in zip(header, cells, strict=False) if v != ""})
+        for cells in rows
+    ]
+    assert any(not isinstance(r, list) for r in expected)
+    assert any(isinstance(r, list) for r in expected)
+    assert cells_parser(rows) == expected
+    assert cells_parser(rows[::-1]) == expected[::-1]
+    assert cells_parser([r for r, e in zip(rows, expected) if not isinstance(e, list)]) == [
+        e for e in expected if not isinstance(e, list)
+    ]  # a chunk whose rows all parse comes back as built
+    assert cells_parser([]) == []
+
+
+def test_cells_are_parsed_only_with_a_header_of_known_columns_each_once() -> None:
+    parser = RowParser(SPECS["follows"])
+    assert parser.cells_parser(["follower", "followed", "since"]) is not None
+    assert parser.cells_parser(["followed", "follower"]) is not None  # any order
+    assert parser.cells_parser(["follower", "followed", "weight"]) is None
+    assert parser.cells_parser(["follower", "followed", "_note"]) is None
+    assert parser.cells_parser(["follower", "followed", "followed"]) is None
+    assert parser.cells_parser(["follower", "since"]) is None  # no target column
+    assert RowParser(SPECS["customers"]).cells_parser(["id", "name"]) is None
 
 
 def _base_type(annotation: Any) -> Any:
@@ -240,11 +312,22 @@ def _all_rows(path: Path) -> list[tuple[int, dict[str, Any], str | None]]:
         return [(r.line, r.data, r.error) for r in source]
 
 
-def _chunked_rows(path: Path, size: int) -> list[tuple[int, dict[str, Any], str | None]]:
+def _chunked_rows(
+    path: Path, size: int, *, cells: bool = False
+) -> list[tuple[int, dict[str, Any], str | None]]:
+    """Rows read in chunks; with ``cells``, readable rows as cells, made into the dicts the
+    reader would have made (empty cells left out)."""
     out: list[tuple[int, dict[str, Any], str | None]] = []
     with open_source(path) as source:
-        for chunk in source.chunks(size):
-            out += [(n, d, None) for n, d in zip(chunk.lines, chunk.rows, strict=True)]
+        for chunk in source.chunks(size, cells=cells):
+            if cells:
+                assert not chunk.rows and len(chunk.cells) == len(chunk.lines)
+                columns = source.columns or []
+                rows = [{c: v for c, v in zip(columns, r, strict=False) if v} for r in chunk.cells]
+            else:
+                assert not chunk.cells
+                rows = chunk.rows
+            out += [(n, d, None) for n, d in zip(chunk.lines, rows, strict=True)]
             out += [(r.line, r.data, r.error) for r in chunk.unreadable]
     return sorted(out, key=lambda r: r[0])
 
@@ -288,6 +371,8 @@ def test_block_reading_gives_the_rows_of_line_by_line_reading(
     monkeypatch.setattr(readers, "_BLOCK", block)
     assert _all_rows(path) == expected
     assert _chunked_rows(path, 2) == expected
+    if path.suffix == ".csv":
+        assert _chunked_rows(path, 2, cells=True) == expected
 
 
 def _line_by_line(path: Path) -> list[tuple[int, dict[str, Any], str | None]]:
@@ -349,6 +434,13 @@ def _line_by_line(path: Path) -> list[tuple[int, dict[str, Any], str | None]]:
             error = f"row has {len(cells)} cells but the header names {len(columns)} columns"
         out.append((start, data, error))
     return out
+
+
+def test_only_csv_files_are_read_as_cells(tmp_path: Path) -> None:
+    path = tmp_path / "i.jsonl"
+    path.write_bytes(JSONL_BYTES)
+    with open_source(path) as source, pytest.raises(ValueError, match="only a CSV file"):
+        next(source.chunks(10, cells=True))
 
 
 def test_the_reader_says_where_a_line_is_not_utf8(tmp_path: Path) -> None:
