@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, cast
 
 __all__ = ["Chunk", "RawRow", "RowSource", "open_source"]
 
@@ -23,6 +23,9 @@ _BOM = b"\xef\xbb\xbf"
 _BLOCK = 1 << 20  # bytes read at once; rows are still numbered by physical line
 _JSON_SPACE = " \t\n\r"  # what json.loads accepts around a value
 _DECODER: Final = json.JSONDecoder()
+_SCAN: Final = cast("Callable[[str, int], tuple[Any, int]]", _DECODER.scan_once)  # type: ignore[attr-defined]
+"""What ``_DECODER.raw_decode`` calls, without its Python frame; raises StopIteration where
+no value starts."""
 
 
 @dataclass(slots=True)
@@ -231,7 +234,7 @@ class RowSource:
 
     def _jsonl_chunks(self, size: int) -> Iterator[Chunk]:
         bad = self._bad_lines
-        decode = _DECODER.raw_decode
+        scan = _SCAN
         chunk = Chunk()
         for number, text in enumerate(self._lines(), start=1):
             if bad and number in bad:
@@ -240,10 +243,12 @@ class RowSource:
                     chunk.unreadable.append(RawRow(number, {}, bad.pop(number), raw))
                 continue
             try:  # the common case without json.loads's own per-call overhead
-                value, end = decode(text)
-                if text[end:].strip(_JSON_SPACE):
+                value, end = scan(text, 0)
+                if end < len(text) - 1 and text[end:].strip(_JSON_SPACE):
                     raise ValueError(text)
-            except ValueError:
+                if end == len(text) - 1 and text[end] not in _JSON_SPACE:
+                    raise ValueError(text)
+            except (ValueError, StopIteration):  # StopIteration: no value where it starts
                 if not text.strip():
                     continue
                 try:  # the exact verdict and message of json.loads

@@ -361,7 +361,14 @@ JSONL_BYTES = (
 
 
 @pytest.mark.parametrize("block", [1, 2, 7, 64, 1 << 20])
-@pytest.mark.parametrize(("name", "data"), [("c.csv", CSV_BYTES), ("i.jsonl", JSONL_BYTES)])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("c.csv", CSV_BYTES),
+        ("i.jsonl", JSONL_BYTES),
+        ("j.jsonl", b'{"id": "i1"} \n{"id": "i2"}\t\n{"id": "i3"}x\n{"id": "i4"}\r{"id": "i5"}y'),
+    ],
+)
 def test_block_reading_gives_the_rows_of_line_by_line_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, name: str, data: bytes
 ) -> None:
