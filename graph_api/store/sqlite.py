@@ -19,8 +19,8 @@ it runs again on a pool of reader threads (see ``_read``). ``:memory:`` uses one
 everything.
 
 Bulk loads: a whole load is one transaction (``atomic_bulk``), without foreign keys, that may
-build the secondary indexes at its end; a batch is written straight from its JSON when it is
-regular, else by staging it (``_upsert``).
+build two of its secondary indexes at its end; a batch is written straight from its JSON when
+it is regular, else by staging it (``_upsert``).
 
 SQL is written with ``?`` placeholders for every value. Field names from queries are checked
 against ``paging.FIELD_RE`` before they become JSON paths, because index-matching expressions
@@ -287,15 +287,15 @@ _UPSERT_EDGES: Final = (
 _DEFERRABLE: Final = (
     "edges_in",
     "nodes_occurred",
-    "nodes_influence",
-    "nodes_advocacy",
-    "nodes_customer_email",
-    "nodes_customer_phone",
-    "nodes_profile_email",
-    "nodes_profile_handle",
 )
 """The secondary indexes a bulk session may build at its end instead of row by row; never
-the UNIQUE ones, which the upserts' conflict clauses need."""
+the UNIQUE ones, which the upserts' conflict clauses need. The others are kept up to date as
+rows come: the contact indexes hold only customers or profiles, the first files of a load,
+written while the writer has time to spare, and the score indexes take an interaction as a
+(label, NULL, id) entry. Building those six when the last node was written took 4.2 of 7.6 s
+of the writer (large set) just when the relationships came, and the validating process then
+waited for it (follows.csv: 0.8-1.8 s blocked on the pipe, 0.3 s without them; the queued
+batches also held 25 MiB more)."""
 _NODE_INDEXES: Final = frozenset(name for name in _DEFERRABLE if name.startswith("nodes_"))
 """Those on ``nodes``: built once the session has written its last node
 (:meth:`SqliteGraphStore.bulk_nodes_written`), else at its end."""
@@ -549,12 +549,13 @@ class SqliteGraphStore(GraphStore):
           was a random read of a node row, and a relationship written here has just found
           its endpoints by joining ``nodes``; ``erase_customer`` deletes relationships itself.
         * Once the session has written (inserted or changed) as many rows as the store held
-          when it began, and at least ``defer_indexes_after``, the secondary indexes
-          (:data:`_DEFERRABLE`) are dropped, and built again from the same SQL just before
-          the commit. Building one took a third (large data set) to two thirds (medium) of
-          keeping it up to date row by row, so the session gains on each later row, and one
-          that stops right there loses at most a build over twice the rows it wrote.
-          Those on ``nodes`` come back earlier when the loader says it has written its
+          when it began, and at least ``defer_indexes_after``, the costliest secondary
+          indexes to keep up row by row (:data:`_DEFERRABLE`) are dropped, and built again
+          from the same SQL just before the commit. Building one took a third (large data
+          set) to two thirds (medium) of keeping it up to date row by row, so the session
+          gains on each later row, and one that stops right there loses at most a build
+          over twice the rows it wrote.
+          The one on ``nodes`` comes back earlier when the loader says it has written its
           last node (:meth:`bulk_nodes_written`): a load's relationships are then still
           being validated, and the build takes that time instead of the commit's.
 
