@@ -72,7 +72,7 @@ from loaders.layout import DataFile, FileSpec, discover
 from loaders.progress import BarProgress, LineProgress, NoProgress, Progress, make_progress
 from loaders.readers import open_source
 from loaders.rejects import write_rejects
-from loaders.rows import EdgeRecord, NodeRecord, RowError, RowParser
+from loaders.rows import EdgeRecord, NodeCellsParser, NodeRecord, RowError, RowParser
 from loaders.staging import StagedRecord, StagingFile
 
 __all__ = ["DEFAULT_BATCH_SIZE", "FileReport", "LoadReport", "load_path"]
@@ -571,7 +571,7 @@ class _Loader:
             ]
             if header:
                 self.header_problems[i] = header
-            # relationship rows of a CSV file: parsed from their cells, no dict per row
+            # rows of a CSV file (but interactions): parsed from their cells, no dict per row
             by_cells = None
             if not header and source.format == "csv" and source.columns is not None:
                 by_cells = parser.cells_parser(source.columns)
@@ -601,8 +601,13 @@ class _Loader:
                     out.extend_edges(*index.add_edges(edges, chunk.lines, base, columns, by_id))
                 else:
                     nodes = cast("list[NodeRecord | list[RowError]]", results)
-                    for line, result, data in zip(chunk.lines, nodes, chunk.rows, strict=True):
+                    for k, (line, result) in enumerate(zip(chunk.lines, nodes, strict=True)):
                         if isinstance(result, list):
+                            data = (
+                                chunk.rows[k]
+                                if not isinstance(by_cells, NodeCellsParser)
+                                else by_cells.row(chunk.cells[k])
+                            )
                             index.reject(base | line, result, _node_ref(spec, data))
                         elif index.add_node(result, base | line):
                             out.append_node(result, line)

@@ -83,6 +83,7 @@ BAD_FILES: dict[str, str | bytes] = {
         b'"occurredAt": "2024-01-01T00:00:00Z"}\n'  # not UTF-8
     ),
     "follows.csv": "follower,followed\nzp1,zp9\nzp1,zp2\n",  # zp9 nowhere; zp2 rejected above
+    "referrals.csv": "referrer,referred\nzc1,zc3\n",  # zc3 rejected above (a CSV file's row)
 }
 
 EXPECTED_PROBLEMS = [
@@ -96,6 +97,7 @@ EXPECTED_PROBLEMS = [
     ("interactions.jsonl:2", "", "not UTF-8"),
     ("follows.csv:2", "followed", "Profile 'zp9' exists neither in the store nor in this load"),
     ("follows.csv:3", "followed", "its row, line 2 of the Profile file, is rejected"),
+    ("referrals.csv:2", "referred", "its row, line 4 of the Customer file, is rejected"),
 ]
 
 
