@@ -37,6 +37,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from graph_api.model import (
@@ -609,20 +610,7 @@ class CellsParser:
         batch = _batch_model(EDGE_MODELS[spec.rel], ignore_extra=True)
         fields = sorted((f.alias or name, name, f) for name, f in batch.model_fields.items())
         self._props = bool(fields)
-        cells = [where.get(alias) for alias, _, _ in fields]
-        defaults = [f.get_default(call_default_factory=True) for _, _, f in fields]
-        item = tuple[tuple(_annotated(f.annotation, f.metadata) for _, _, f in fields)]  # type: ignore[misc,valid-type]
-        strip = bool(batch.model_config.get("str_strip_whitespace", False))
-        self._adapter: TypeAdapter[list[Any]] = TypeAdapter(
-            list[item],  # type: ignore[valid-type]
-            config=ConfigDict(str_strip_whitespace=strip),
-        )
-        self._extract = _compile_extractor(cells, defaults)
-        self._encode = _compile_encoder(
-            [(alias, name, *_formatter(f.annotation, f.metadata)) for alias, name, f in fields],
-            _no_exact_rule,
-            cells,
-        )
+        self._adapter, self._extract, self._encode = _cells_schema(batch, where, fields, fields)
 
     def __call__(self, rows: Sequence[list[str]]) -> list[NodeRecord | EdgeRecord | list[RowError]]:
         width, src, dst = self._width, self._src, self._dst
@@ -665,10 +653,7 @@ class CellsParser:
             out[n] = edge
         header, parse = self._header, self._parser.parse
         return [
-            r
-            if r is not None
-            else parse({c: v for c, v in zip(header, rows[n], strict=False) if v != ""})
-            for n, r in enumerate(out)
+            r if r is not None else parse(_cells_dict(header, rows[n])) for n, r in enumerate(out)
         ]
 
 
@@ -700,24 +685,11 @@ class NodeCellsParser:
             (f.alias or name, name, f) for name, f in batch.model_fields.items() if name != "id"
         )
         fields = [*props, ("id", "id", batch.model_fields["id"])]  # the id last
-        cells = [where.get(alias) for alias, _, _ in fields]
-        defaults = [f.get_default(call_default_factory=True) for _, _, f in fields]
-        item = tuple[tuple(_annotated(f.annotation, f.metadata) for _, _, f in fields)]  # type: ignore[misc,valid-type]
-        strip = bool(batch.model_config.get("str_strip_whitespace", False))
-        self._adapter: TypeAdapter[list[Any]] = TypeAdapter(
-            list[item],  # type: ignore[valid-type]
-            config=ConfigDict(str_strip_whitespace=strip),
-        )
-        self._extract = _compile_extractor(cells, defaults)
-        self._encode = _compile_encoder(
-            [(alias, name, *_formatter(f.annotation, f.metadata)) for alias, name, f in props],
-            _no_exact_rule,
-            cells[:-1],
-        )
+        self._adapter, self._extract, self._encode = _cells_schema(batch, where, fields, props)
 
     def row(self, cells: list[str]) -> dict[str, str]:
         """The dict the reader makes of a row's cells."""
-        return {c: v for c, v in zip(self._header, cells, strict=False) if v != ""}
+        return _cells_dict(self._header, cells)
 
     def __call__(self, rows: Sequence[list[str]]) -> list[NodeRecord | EdgeRecord | list[RowError]]:
         width, label, encode = self._width, self._label, self._encode
@@ -744,6 +716,46 @@ class NodeCellsParser:
             out[n] = node
         parse = self._parser.parse
         return [r if r is not None else parse(self.row(rows[n])) for n, r in enumerate(out)]
+
+
+_Field = tuple[str, str, FieldInfo]
+"""A batch model's field: (alias, attribute name, its info)."""
+
+
+def _cells_schema(
+    batch: type[BaseModel],
+    where: Mapping[str, int],
+    fields: Sequence[_Field],
+    encoded: Sequence[_Field],
+) -> tuple[
+    TypeAdapter[list[Any]],
+    Callable[[list[str]], tuple[Any, ...]],
+    Callable[[Any, Any], str | None],
+]:
+    """What a cells parser validates and encodes with, for ``fields`` of ``batch`` (a
+    :func:`_batch_model`) in that order, each read from the cell ``where`` names for its
+    alias: the adapter of a chunk's tuples, the function making a tuple from a row's cells
+    (:func:`_compile_extractor`), and the encoder of the first ``len(encoded)`` values, the
+    properties (:func:`_compile_encoder`)."""
+    cells = [where.get(alias) for alias, _, _ in fields]
+    defaults = [f.get_default(call_default_factory=True) for _, _, f in fields]
+    item = tuple[tuple(_annotated(f.annotation, f.metadata) for _, _, f in fields)]  # type: ignore[misc,valid-type]
+    strip = bool(batch.model_config.get("str_strip_whitespace", False))
+    adapter: TypeAdapter[list[Any]] = TypeAdapter(
+        list[item],  # type: ignore[valid-type]
+        config=ConfigDict(str_strip_whitespace=strip),
+    )
+    encode = _compile_encoder(
+        [(alias, name, *_formatter(f.annotation, f.metadata)) for alias, name, f in encoded],
+        _no_exact_rule,
+        cells[: len(encoded)],
+    )
+    return adapter, _compile_extractor(cells, defaults), encode
+
+
+def _cells_dict(header: Sequence[str], cells: list[str]) -> dict[str, str]:
+    """The dict the reader makes of a row's cells (empty ones left out)."""
+    return {c: v for c, v in zip(header, cells, strict=False) if v != ""}
 
 
 def _annotated(annotation: Any, metadata: Sequence[Any]) -> Any:
