@@ -7,13 +7,15 @@ touches a store: reference checks and duplicate checks live in :mod:`loaders.che
 
 :meth:`RowParser.parse_many` is what a load uses: the same result as :meth:`RowParser.parse`
 row by row, for a whole chunk at a time. The chunk's rows are validated by one pydantic call
-(``TypeAdapter(list[Model])``: the per-row work stays in pydantic's compiled core) and their
-properties encoded by :class:`PropsEncoder` (the canonical JSON of ``node_props``, without
-building the dict); any row that the batch refuses, or that needs the row-by-row rules (unknown
-or ``_`` columns, date-only timestamps), goes through :meth:`RowParser.parse`, which also words
-every error. Relationship rows of a CSV file skip even the reader's dicts: a
-:class:`CellsParser` takes their cells (same results; follows.csv of the large set read and
-parsed in 2.0 instead of 3.4 us per row).
+over tuples of their values (:func:`_tuple_schema`: the per-row work stays in pydantic's
+compiled core, and no model object is made) and their properties encoded from those tuples
+(:func:`_compile_encoder`: the canonical JSON of ``node_props``, without building the
+dict); any row that the batch refuses, or that needs the row-by-row rules (unknown or ``_``
+columns, date-only timestamps, a value without an exact JSON rule), goes through
+:meth:`RowParser.parse`, which also words every error. Rows of a CSV file skip even the
+reader's dicts: a :class:`CellsParser` (relationships) or :class:`NodeCellsParser` (nodes)
+takes their cells (same results; follows.csv of the large set read and parsed in 2.0 instead
+of 3.4 us per row).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from json.encoder import encode_basestring
-from typing import Annotated, Any, Final, NamedTuple, cast, get_args
+from typing import Annotated, Any, Final, NamedTuple, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -60,7 +62,6 @@ __all__ = [
     "InlineEdge",
     "NodeCellsParser",
     "NodeRecord",
-    "PropsEncoder",
     "RowError",
     "RowParser",
     "explain",
@@ -236,71 +237,42 @@ def _formatter(
     return float, _json_float
 
 
-class PropsEncoder:
-    """The canonical JSON of a record's store properties, without building them as a dict.
-
-    ``PropsEncoder(Model, node=True)(record)`` equals
-    ``canonical_json(node_props(record))`` (``edge_props`` for ``node=False``): keys sorted,
-    compact separators, no ``id`` for nodes, no nulls, timestamps as
-    :func:`~graph_api.model.format_timestamp`, enums as their values. A value it has no exact
-    rule for (a non-finite float, a value of another type than its field's) makes it return the
-    slow form for that record, so the result never differs (tests compare both on every model).
-    """
-
-    def __init__(self, model: type[BaseModel], *, node: bool) -> None:
-        fields = sorted(
-            (f.alias or name, name, f)
-            for name, f in model.model_fields.items()
-            if not (node and name == "id")
-        )
-        dump = node_props if node else edge_props
-        self._slow: Callable[[Any], str] = lambda record: canonical_json(dump(record))
-        self._encode = cast(
-            "Callable[[BaseModel, Mapping[str, Any] | None], str]",  # the slow form is a str
-            _compile_encoder(
-                [(alias, name, *_formatter(f.annotation, f.metadata)) for alias, name, f in fields],
-                self._slow,
-            ),
-        )
-
-    def __call__(self, record: BaseModel, raw: Mapping[str, Any] | None = None) -> str:
-        """``raw``: the input pydantic validated ``record`` from, if at hand (lets timestamps
-        written plainly in UTC be copied instead of formatted)."""
-        return self._encode(record, raw)
-
-
 def _compile_encoder(
-    fields: list[tuple[str, str, type, Callable[[Any], str | None]]],
-    slow: Callable[[Any], str | None],
-    columns: Sequence[int | None] | None = None,
+    fields: list[tuple[str, type, Callable[[Any], str | None]]],
+    columns: Sequence[int | str | None],
 ) -> Callable[[Any, Any], str | None]:
-    """The encoder of :class:`PropsEncoder` as one function written out for the fields
-    ``(alias, attribute, value type, JSON text)``, in key order: a loop over the fields, with
-    its unpacking and tests per field, cost more than the JSON itself (a load encodes millions
-    of records). As ``dataclasses`` does, the function is compiled from its source; only
-    attribute names (identifiers, checked) and numbers enter the source, every value comes in
-    through its namespace.
+    """The canonical JSON of a record's store properties (``canonical_json(node_props(…))``
+    or ``edge_props``: keys sorted, compact separators, no ``id`` for nodes, no nulls,
+    timestamps as :func:`~graph_api.model.format_timestamp`, enums as their values) from a
+    tuple of its validated values, in the order of ``fields`` ``(alias, value type, JSON
+    text)``, sorted by alias. ``columns[k]`` says where field ``k``'s raw input
+    is: the index of its cell in a row's CSV cells, the key of a row's dict, or None where
+    the row has none (lets timestamps written plainly in UTC be copied instead of
+    formatted). A value it has no exact rule for (a non-finite float, a value of another type
+    than its field's) makes it return None: that row goes row by row (tests compare it with
+    the canonical form on every model).
 
-    With ``columns`` it encodes a tuple of validated values instead, in the fields' order
-    (:meth:`RowParser.parse_cells`), and the raw input is a row's CSV cells: ``columns[k]``
-    is the cell of field ``k``, or None where the file has no such column."""
-    namespace: dict[str, Any] = {"slow": slow, "plain_utc": _plain_utc}
+    One function written out for the fields: a loop over them, with its unpacking and tests
+    per field, cost more than the JSON itself (a load encodes millions of records). As
+    ``dataclasses`` does, it is compiled from its source; only numbers enter the source,
+    every value comes in through its namespace."""
+    namespace: dict[str, Any] = {"plain_utc": _plain_utc}
     lines = ["def encode(record, raw):", "    parts = []"]
-    for k, (alias, name, kind, text) in enumerate(fields):
-        if not name.isidentifier():
-            raise ValueError(f"field {name!r} is not an identifier")
-        namespace |= {f"key{k}": encode_basestring(alias) + ":", f"alias{k}": alias}
+    for k, (alias, kind, text) in enumerate(fields):
+        namespace[f"key{k}"] = encode_basestring(alias) + ":"
         namespace |= {f"kind{k}": kind, f"text{k}": text}
-        if columns is None:
-            value, written = f"record.{name}", f"raw.get(alias{k}) if raw is not None else None"
-        else:
-            cell = columns[k]
-            value, written = f"record[{k:d}]", "None" if cell is None else f"raw[{cell:d}]"
+        cell = columns[k]
+        value, written = f"record[{k:d}]", "None"
+        if isinstance(cell, str):
+            namespace[f"column{k}"] = cell
+            written = f"raw.get(column{k})"
+        elif cell is not None:
+            written = f"raw[{cell:d}]"
         lines += [
             f"    v = {value}",
             "    if v is not None:",
             f"        if type(v) is not kind{k}:",
-            "            return slow(record)",
+            "            return None",
         ]
         if kind is datetime:  # copied from the text when written plainly in UTC
             lines += [
@@ -310,8 +282,8 @@ def _compile_encoder(
             ]
         else:
             lines.append(f"        out = text{k}(v)")
-            if kind in (float, object):  # no exact rule for some values: the slow form
-                lines += ["        if out is None:", "            return slow(record)"]
+            if kind in (float, object):  # no exact rule for some values: row by row
+                lines += ["        if out is None:", "            return None"]
         lines.append(f"        parts.append(key{k} + out)")
     lines.append('    return "{" + ",".join(parts) + "}"')
     exec("\n".join(lines), namespace)  # noqa: S102 (fixed source; values via the namespace)
@@ -385,11 +357,11 @@ class RowParser:
         self._props = frozenset(model_columns(self._model)) - {"id"}
         self._dates = _timestamp_columns(self._model)
         self._inline = spec.label is NodeLabel.INTERACTION
-        # Rows reach the batch only with known columns; those include an interaction's link
-        # columns and a relationship's endpoint columns, which the batch model ignores.
-        batch_model = _batch_model(self._model, ignore_extra=self._inline or spec.rel is not None)
-        self._batch: TypeAdapter[list[Any]] = TypeAdapter(list[batch_model])  # type: ignore[valid-type]
-        self._encode = PropsEncoder(self._model, node=spec.label is not None)
+        # A chunk's rows (dicts with known columns only) are validated as tuples of their
+        # properties, a node's id last; an interaction's link columns and a relationship's
+        # endpoint columns are read apart.
+        schema = _dict_schema(self._model, node=spec.label is not None)
+        self._adapter, self._extract, self._encode = schema
 
     def unknown_columns(self, columns: list[str]) -> list[str]:
         return [c for c in columns if c not in self.columns and not c.startswith("_")]
@@ -447,16 +419,18 @@ class RowParser:
         # ignores the (known) link columns
         where = [n for n, row in enumerate(rows) if columns.issuperset(row)]
         batch = rows if len(where) == len(rows) else [rows[n] for n in where]
-        encode, inline = self._encode, self._inline
+        extract, encode, inline = self._extract, self._encode, self._inline
         made: list[NodeRecord | list[RowError] | None] = []
         add = made.append
         refused = 0
-        for record, row in zip(_validate_all(self._batch, list(batch)), batch, strict=True):
-            if record is None:
+        validated = _validate_all(self._adapter, [extract(row) for row in batch])
+        for values, row in zip(validated, batch, strict=True):
+            encoded = None if values is None else encode(values, row)
+            if values is None or encoded is None:  # refused, or no exact rule: row by row
                 add(None)
                 refused += 1
                 continue
-            node_id: str = record.id
+            node_id: str = values[-1]
             edges: list[InlineEdge] = []
             if inline:
                 errors: list[RowError] = []
@@ -464,7 +438,6 @@ class RowParser:
                 if errors:
                     add(errors)
                     continue
-            encoded = encode(record, row)
             add(NodeRecord(label, node_id, encoded, edges, hash((encoded, tuple(edges)))))
         if len(made) == len(rows) and not refused:  # the common case: every row made
             return made  # type: ignore[return-value]
@@ -485,8 +458,9 @@ class RowParser:
         src_label, dst_label = src_end.default.value, dst_end.default.value
         src_type, dst_type = src_end.type_column, dst_end.type_column
         src_kinds, dst_kinds = _plain_kinds(src_end), _plain_kinds(dst_end)
+        extract = self._extract
         ends: list[tuple[str, str, str, str]] = []
-        batch: list[dict[str, Any]] = []
+        batch: list[tuple[Any, ...]] = []
         where: list[int] = []
         for n, row in enumerate(rows):
             if not columns.issuperset(row):
@@ -512,7 +486,7 @@ class RowParser:
                 if src_of is None or dst_of is None:
                     continue
                 ends.append((src_of, src_id, dst_of, dst_id))
-            batch.append(row)  # the batch model ignores the (known) endpoint columns
+            batch.append(extract(row))
             where.append(n)
         new_edge = EdgeRecord._make  # from a tuple: a fifth cheaper than calling the class
         made: list[EdgeRecord | None]
@@ -520,12 +494,11 @@ class RowParser:
             made = [new_edge((rel, *end, "{}")) for end in ends]
         else:
             encode = self._encode
-            made = [
-                None if record is None else new_edge((rel, *end, encode(record, row)))
-                for record, end, row in zip(
-                    _validate_all(self._batch, batch), ends, batch, strict=True
-                )
-            ]
+            made = []
+            validated = _validate_all(self._adapter, batch)
+            for values, end, n in zip(validated, ends, where, strict=True):
+                encoded = None if values is None else encode(values, rows[n])
+                made.append(None if encoded is None else new_edge((rel, *end, encoded)))
         if len(made) == len(rows) and None not in made:  # the common case: every row made
             return made  # type: ignore[return-value]
         out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
@@ -576,10 +549,6 @@ class RowParser:
         return EdgeRecord(spec.rel.value, src.label.value, src.id, dst.label.value, dst.id, encoded)
 
 
-def _no_exact_rule(values: object) -> None:
-    return None
-
-
 class CellsParser:
     """:meth:`RowParser.parse_many` for relationship rows given as CSV cells, in the header's
     order: the same results as for the dicts the reader makes of them (empty cells left out),
@@ -610,7 +579,7 @@ class CellsParser:
         batch = _batch_model(EDGE_MODELS[spec.rel], ignore_extra=True)
         fields = sorted((f.alias or name, name, f) for name, f in batch.model_fields.items())
         self._props = bool(fields)
-        self._adapter, self._extract, self._encode = _cells_schema(batch, where, fields, fields)
+        self._adapter, self._extract, self._encode = _tuple_schema(batch, where, fields, fields)
 
     def __call__(self, rows: Sequence[list[str]]) -> list[NodeRecord | EdgeRecord | list[RowError]]:
         width, src, dst = self._width, self._src, self._dst
@@ -685,7 +654,7 @@ class NodeCellsParser:
             (f.alias or name, name, f) for name, f in batch.model_fields.items() if name != "id"
         )
         fields = [*props, ("id", "id", batch.model_fields["id"])]  # the id last
-        self._adapter, self._extract, self._encode = _cells_schema(batch, where, fields, props)
+        self._adapter, self._extract, self._encode = _tuple_schema(batch, where, fields, props)
 
     def row(self, cells: list[str]) -> dict[str, str]:
         """The dict the reader makes of a row's cells."""
@@ -722,22 +691,26 @@ _Field = tuple[str, str, FieldInfo]
 """A batch model's field: (alias, attribute name, its info)."""
 
 
-def _cells_schema(
+def _tuple_schema(
     batch: type[BaseModel],
-    where: Mapping[str, int],
+    where: Mapping[str, int] | None,
     fields: Sequence[_Field],
     encoded: Sequence[_Field],
 ) -> tuple[
     TypeAdapter[list[Any]],
-    Callable[[list[str]], tuple[Any, ...]],
+    Callable[[Any], tuple[Any, ...]],
     Callable[[Any, Any], str | None],
 ]:
-    """What a cells parser validates and encodes with, for ``fields`` of ``batch`` (a
-    :func:`_batch_model`) in that order, each read from the cell ``where`` names for its
-    alias: the adapter of a chunk's tuples, the function making a tuple from a row's cells
-    (:func:`_compile_extractor`), and the encoder of the first ``len(encoded)`` values, the
-    properties (:func:`_compile_encoder`)."""
-    cells = [where.get(alias) for alias, _, _ in fields]
+    """What a chunk's rows are validated and encoded with as tuples of ``fields`` of
+    ``batch`` (a :func:`_batch_model`), in that order: a tuple schema costs pydantic a
+    fraction of a model object per row. Each field is read from the cell ``where`` names for
+    its alias in a row's CSV cells, or, with no ``where``, from the key that is its alias in
+    a row's dict. Returns the adapter of a chunk's tuples, the function making a tuple of a
+    row (:func:`_compile_extractor`), and the encoder of the first ``len(encoded)`` values,
+    the properties (:func:`_compile_encoder`)."""
+    cells: list[int | str | None] = [
+        alias if where is None else where.get(alias) for alias, _, _ in fields
+    ]
     defaults = [f.get_default(call_default_factory=True) for _, _, f in fields]
     item = tuple[tuple(_annotated(f.annotation, f.metadata) for _, _, f in fields)]  # type: ignore[misc,valid-type]
     strip = bool(batch.model_config.get("str_strip_whitespace", False))
@@ -746,11 +719,28 @@ def _cells_schema(
         config=ConfigDict(str_strip_whitespace=strip),
     )
     encode = _compile_encoder(
-        [(alias, name, *_formatter(f.annotation, f.metadata)) for alias, name, f in encoded],
-        _no_exact_rule,
+        [(alias, *_formatter(f.annotation, f.metadata)) for alias, _, f in encoded],
         cells[: len(encoded)],
     )
     return adapter, _compile_extractor(cells, defaults), encode
+
+
+def _dict_schema(
+    model: type[BaseModel], *, node: bool
+) -> tuple[
+    TypeAdapter[list[Any]],
+    Callable[[Any], tuple[Any, ...]],
+    Callable[[Any, Any], str | None],
+]:
+    """:func:`_tuple_schema` of ``model``'s rows as dicts: its properties sorted by alias,
+    then, for a node, its id (ignored keys: an interaction's link columns, a relationship's
+    endpoint columns)."""
+    batch = _batch_model(model, ignore_extra=True)
+    props = sorted(
+        (f.alias or name, name, f) for name, f in batch.model_fields.items() if name != "id"
+    )
+    fields = [*props, ("id", "id", batch.model_fields["id"])] if node else props
+    return _tuple_schema(batch, None, fields, props)
 
 
 def _cells_dict(header: Sequence[str], cells: list[str]) -> dict[str, str]:
@@ -764,18 +754,26 @@ def _annotated(annotation: Any, metadata: Sequence[Any]) -> Any:
 
 
 def _compile_extractor(
-    cells: Sequence[int | None], defaults: Sequence[Any]
-) -> Callable[[list[str]], tuple[Any, ...]]:
-    """A function from a row's cells to the tuple :class:`CellsParser` validates: field
-    ``k``'s cell ``cells[k]``, or ``defaults[k]`` where that cell is empty or the file has no
-    such column. Compiled as :func:`_compile_encoder` is (only numbers enter the source)."""
+    cells: Sequence[int | str | None], defaults: Sequence[Any]
+) -> Callable[[Any], tuple[Any, ...]]:
+    """A function from a row to the tuple a chunk's pydantic call validates: field ``k``'s
+    value is the cell ``cells[k]`` of a row's CSV cells (an int; an empty cell is left out,
+    as the reader's dict does), the value of the key ``cells[k]`` of a row's dict (a str),
+    and ``defaults[k]`` where the row has none. Compiled as :func:`_compile_encoder` is (only
+    numbers enter the source; keys come in through its namespace)."""
     namespace: dict[str, Any] = {}
     parts = []
     for k, (cell, default) in enumerate(zip(cells, defaults, strict=True)):
         namespace[f"d{k}"] = default
-        parts.append(f"d{k}" if cell is None else f'(c[{cell:d}] if c[{cell:d}] != "" else d{k})')
-    exec(f"def extract(c):\n    return ({', '.join(parts)}{',' if parts else ''})", namespace)  # noqa: S102
-    extract: Callable[[list[str]], tuple[Any, ...]] = namespace["extract"]
+        if cell is None:
+            parts.append(f"d{k}")
+        elif isinstance(cell, str):
+            namespace[f"key{k}"] = cell
+            parts.append(f"r.get(key{k}, d{k})")
+        else:
+            parts.append(f'(r[{cell:d}] if r[{cell:d}] != "" else d{k})')
+    exec(f"def extract(r):\n    return ({', '.join(parts)}{',' if parts else ''})", namespace)  # noqa: S102
+    extract: Callable[[Any], tuple[Any, ...]] = namespace["extract"]
     return extract
 
 
