@@ -238,8 +238,10 @@ def _by_contact(customers: _Customers, p: ProfileFacts) -> list[Link]:
     return links
 
 
-def _by_handle(customers: _Customers, handles: dict[str, set[str]], p: ProfileFacts) -> list[Link]:
-    key = handle_key(p.handle)
+def _by_handle(
+    customers: _Customers, handles: dict[str, set[str]], p: ProfileFacts, key: str
+) -> list[Link]:
+    """``key``: the profile's :func:`handle_key`."""
     if len(key) < MIN_HANDLE:
         return []
     owners = sorted(handles.get(key, set()) | set(customers.local.get(key, ())))
@@ -312,7 +314,7 @@ def match_profiles(
                 handles.setdefault(handle_of[p.id], set()).add(link.customer_id)
         yield from fresh(links)
     for p in rest:
-        links = _by_handle(table, handles, p) or _by_name(table, p)
+        links = _by_handle(table, handles, p, handle_of[p.id]) or _by_name(table, p)
         if not links and unmatched is not None:
             unmatched.append(p.id)
         yield from fresh(links)

@@ -1452,6 +1452,9 @@ async def _load(
         report.seconds["resolve"] = report.seconds.get("resolve", 0.0)
         report.seconds["resolve"] += time.perf_counter() - started
         report.peak_rss_mib["resolve"] = loader.peak_rss_mib()
+    settling = time.perf_counter()
+    await store.settled()  # the store's work after the commit (it overlaps resolution)
+    report.seconds["settle"] = time.perf_counter() - settling
     report.data_version = await store.data_version()
     return report
 

@@ -317,6 +317,13 @@ class GraphStore(abc.ABC):
         """
         return None
 
+    async def settled(self) -> None:
+        """Wait for the housekeeping a store does in the background after a bulk session's
+        commit (SQLite: copying the session's log into the database file), so that a
+        caller timing a load counts it. The data is committed and readable before; the
+        default has nothing to wait for."""
+        return None
+
     async def bulk_numbers(self) -> int | None:
         """Inside :meth:`atomic_bulk`: the first number this session may give the nodes it
         creates, or None when the store does not number nodes (the default).

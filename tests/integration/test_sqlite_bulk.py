@@ -528,3 +528,53 @@ async def test_node_indexes_come_back_when_the_last_node_is_written(tmp_path: Pa
         # and they hold every row, those written after the hint too
         check = await store._read(lambda c: c.execute("PRAGMA integrity_check").fetchall())
         assert check == [("ok",)]
+
+
+def _file_alone(path: Path, tmp_path: Path) -> int:
+    """Customers in the database file itself, without its write-ahead log (a copy of the
+    file alone, opened where no log lies beside it)."""
+    alone = tmp_path / "alone" / "g.db"
+    alone.parent.mkdir(exist_ok=True)
+    alone.write_bytes(path.read_bytes())
+    with closing(sqlite3.connect(alone)) as conn:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'nodes'").fetchall():
+            return 0  # not even the schema has been copied yet
+        count = conn.execute("SELECT count(*) FROM nodes WHERE label = 'Customer'").fetchone()
+        return int(count[0])
+
+
+async def test_a_committed_session_is_copied_into_the_file_in_the_background(
+    tmp_path: Path,
+) -> None:
+    """The commit leaves the session's log to a checkpoint on another thread: the writer goes
+    on at once, ``settled()`` waits for the copy, and the usual automatic checkpoints
+    resume."""
+    path = tmp_path / "g.db"
+    async with SqliteGraphStore(path) as store:
+        limit = await store._write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert limit > 0
+        async with store.atomic_bulk():
+            await store.upsert_encoded([("Customer", f"c{n}", "{}") for n in range(2_000)])
+        assert _file_alone(path, tmp_path) in (0, 2_000)  # copied yet, or not
+        # the writer is free meanwhile, and its later writes are kept
+        await store.upsert_encoded([("Customer", "late", "{}")])
+        await store.settled()
+        assert _file_alone(path, tmp_path) >= 2_000
+        after = await store._write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert after == limit
+        assert await store.count_nodes(NodeLabel.CUSTOMER) == 2_001
+    assert _file_alone(path, tmp_path) == 2_001  # the last close copies the rest
+
+
+async def test_a_rolled_back_session_keeps_automatic_checkpoints(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    async with SqliteGraphStore(path) as store:
+        limit = await store._write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        with pytest.raises(RuntimeError):
+            async with store.atomic_bulk():
+                await store.upsert_encoded([("Customer", "c1", "{}")])
+                raise RuntimeError("stop")
+        await store.settled()  # nothing to wait for
+        after = await store._write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert after == limit
+        assert await store.count_nodes(NodeLabel.CUSTOMER) == 0

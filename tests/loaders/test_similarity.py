@@ -24,6 +24,16 @@ def test_fold_drops_accents_and_transliterates_umlauts() -> None:
     assert handle_key("@Anna.Mueller_84") == "annamueller84"
 
 
+def test_handle_key_is_the_folded_handle_without_spaces() -> None:
+    """Its ASCII shortcut (no fold, no cache) gives what folding gives, on odd handles too."""
+    rng = random.Random(5)
+    alphabet = "aZ09 ._-@!#\t\n" + "äöüßéøłÅ"
+    handles = ["", " ", "__", "@x", "A..b", "Ünal_9", "łukasz", "ß"]
+    handles += ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(5_000)]
+    for handle in handles:
+        assert handle_key(handle) == fold(handle).replace(" ", ""), repr(handle)
+
+
 @pytest.mark.parametrize(
     ("a", "b", "low", "high"),
     [
