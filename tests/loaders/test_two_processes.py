@@ -184,6 +184,45 @@ async def test_the_validating_process_matches_identities_else_this_one_does(
     assert results[0][0] is not None and results[0][0].written.inserted > 0
 
 
+async def test_identities_matched_elsewhere_leave_out_rejected_rows_as_here(
+    tmp_path: Path, small_set: Path
+) -> None:
+    """With ``skip_invalid``, the validating process matches over the accepted customers,
+    profiles and links only (what it staged), as resolution in this process does over the
+    store."""
+    bad = tmp_path / "bad"
+    shutil.copytree(small_set, bad)
+    rows = {
+        "customers": {"id": "c-bad", "name": "Bad Row", "email": "not-an-email"},
+        "profiles": {"id": "p-bad", "platform": "nowhere", "handle": "bad"},
+        "has_profile": {"customer": "c-bad", "profile": "p-missing"},
+    }
+    for stem, values in rows.items():
+        header = _header(bad / f"{stem}.csv")
+        with (bad / f"{stem}.csv").open("a") as out:
+            out.write(",".join(values.get(c, "") for c in header) + "\n")
+    results = []
+    for parallel in (True, False):
+        async with SqliteGraphStore(tmp_path / f"{parallel}.db") as store:
+            report = await load_path(
+                store,
+                bad,
+                progress=False,
+                parallel=parallel,
+                skip_invalid=True,
+                rejects_dir=tmp_path,
+            )
+            assert report.rejected == 3
+            results.append((report.resolution, await snapshot(store)))
+    assert results[0] == results[1]
+    assert results[0][0] is not None and results[0][0].written.inserted > 0
+
+
+def _header(path: Path) -> list[str]:
+    with path.open() as source:
+        return source.readline().strip().split(",")
+
+
 @pytest.mark.skipif(not HAS_PROC, reason="looks for the validating process in Linux /proc")
 async def test_a_load_refused_after_validation_ends_the_process_matching_identities(
     tmp_path: Path, small_set: Path
