@@ -248,19 +248,19 @@ class RowSource:
                     raise ValueError(text)
                 if end == len(text) - 1 and text[end] not in _JSON_SPACE:
                     raise ValueError(text)
-            except (ValueError, StopIteration):  # StopIteration: no value where it starts
+            except (ValueError, StopIteration, RecursionError):  # StopIteration: no value
                 if not text.strip():
                     continue
                 try:  # the exact verdict and message of json.loads
                     value = json.loads(text.rstrip("\r\n"))  # columns of this line
-                except json.JSONDecodeError as exc:
+                except (json.JSONDecodeError, RecursionError) as exc:
+                    why = (
+                        f"{exc.msg} (column {exc.colno})"
+                        if isinstance(exc, json.JSONDecodeError)
+                        else "values nested too deeply"  # json.loads's stack ran out
+                    )
                     chunk.unreadable.append(
-                        RawRow(
-                            number,
-                            {},
-                            f"broken JSON: {exc.msg} (column {exc.colno})",
-                            text.rstrip("\r\n"),
-                        )
+                        RawRow(number, {}, f"broken JSON: {why}", text.rstrip("\r\n"))
                     )
                     continue
             if type(value) is not dict:
