@@ -1,12 +1,14 @@
-"""The store's timestamp text: fixed width, UTC, sortable."""
+"""The domain records' value rules: the store's timestamp text (fixed width, UTC, sortable)
+and phone numbers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
-from graph_api.model import format_timestamp, parse_timestamp
+from graph_api.model import Customer, format_timestamp, parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -37,3 +39,24 @@ def test_text_order_is_time_order_and_naive_times_are_refused() -> None:
     assert sorted(times) == sorted(times, key=format_timestamp)
     with pytest.raises(ValueError, match="no timezone"):
         format_timestamp(datetime(2024, 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("+49 1500000000", "+491500000000"),
+        (" 030 (123) 45.67 ", "0301234567"),
+        ("+1 (555) 010/2030", "+15550102030"),
+        ("0049-30-1234", "0049301234"),
+    ],
+)
+def test_phone_numbers_keep_their_digits_and_a_leading_plus(given: str, stored: str) -> None:
+    assert Customer(id="c1", name="Ann", phone=given).phone == stored
+
+
+@pytest.mark.parametrize(
+    "given", ["1 2", "(030) 1234", "+", "phone", "+49 150 x", "++49 1500000", "1" * 40]
+)
+def test_what_is_not_a_phone_number_is_refused(given: str) -> None:
+    with pytest.raises(ValidationError, match="not a phone number"):
+        Customer(id="c1", name="Ann", phone=given)
