@@ -98,6 +98,17 @@ def _rss_kib(pid: int) -> int:
         return 0  # it ended meanwhile
 
 
+CPU: dict[str, float] = {}
+"""CPU seconds (user + system) of the last load: the loading process, and the validating
+process (a child, counted once it has ended)."""
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
 def read_only(data: Path) -> int:
     """The reference: every row of every file read by the loader's readers, nothing else."""
     files, _ = discover(data)
@@ -127,6 +138,7 @@ async def run(
     await store.open()
     try:
         with sampler:
+            cpu_before = _cpu_seconds()
             loading = time.perf_counter()
             report = await load_path(
                 store,
@@ -137,6 +149,10 @@ async def run(
                 parallel=False if args.no_parallel else None,
             )
             wall = time.perf_counter() - loading
+            cpu_after = _cpu_seconds()
+            CPU.update(
+                loading=cpu_after[0] - cpu_before[0], validating=cpu_after[1] - cpu_before[1]
+            )
     finally:
         await store.close()
     read = report.read
@@ -211,6 +227,12 @@ def main() -> int:
         f"load incl. resolve: {whole[1] / whole[2]:,.0f} rows/s (target 100,000); "
         f"{whole[2] / reference[2]:.1f}x the time of merely reading the rows"
     )
+    if CPU:
+        print(
+            f"CPU seconds of the load (user + system): loading process {CPU['loading']:.1f}, "
+            f"validating process {CPU['validating']:.1f}, per row "
+            f"{(CPU['loading'] + CPU['validating']) / max(whole[1], 1) * 1e6:.1f} us"
+        )
     if sampler.active:
         print(
             f"peak memory of the load, sampled every 50 ms (all its processes at once): "
