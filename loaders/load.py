@@ -747,12 +747,18 @@ class _Loader:
                 report.unchanged += self.index.duplicates.get(i, 0)
 
     def _live(self, i: int, rejected: dict[Loc, list[RowError]]) -> Iterator[StagedRecord]:
+        for chunk in self._live_chunks(i, rejected):
+            yield from chunk
+
+    def _live_chunks(
+        self, i: int, rejected: dict[Loc, list[RowError]]
+    ) -> Iterator[list[StagedRecord]]:
+        """File ``i``'s staged records a staging chunk at a time, less the rejected ones."""
         base = i << 40
         for chunk in self.staged[i].chunks():
-            if rejected:
-                yield from (r for r in chunk if base | r[0] not in rejected)
-            else:
-                yield from chunk
+            live = [r for r in chunk if base | r[0] not in rejected] if rejected else chunk
+            if live:
+                yield live
 
     async def _pump(
         self,
@@ -1160,12 +1166,9 @@ def _with_props(
     """The live staged records of file ``i`` with their properties (JSON at ``record[at]``)
     decoded, a staging chunk's in one ``json.loads`` (large set: 3.4 s to read what matching
     needs, a call per record)."""
-    base = i << 40
-    for chunk in loader.staged[i].chunks():
-        live = [r for r in chunk if base | r[0] not in rejected] if rejected else chunk
-        if live:
-            props = json.loads("[" + ",".join([r[at] for r in live]) + "]")
-            yield from zip(live, props, strict=True)
+    for live in loader._live_chunks(i, rejected):
+        props = json.loads("[" + ",".join([r[at] for r in live]) + "]")
+        yield from zip(live, props, strict=True)
 
 
 async def _validate_elsewhere(
