@@ -318,10 +318,11 @@ class _Irregular(Exception):
 class _Session:
     """The writer connection's bulk session: rows written, and the indexes it dropped."""
 
-    __slots__ = ("defer_at", "deferred", "nodes_done", "numbers_from", "written")
+    __slots__ = ("broken", "defer_at", "deferred", "nodes_done", "numbers_from", "written")
 
     def __init__(self, defer_at: int) -> None:
         self.defer_at = defer_at
+        self.broken: str | None = None  # a write without a savepoint failed: no commit
         self.written = 0
         self.deferred: list[tuple[str, str]] | None = None  # (name, CREATE INDEX) once dropped
         self.nodes_done = False  # no more nodes: their indexes are not dropped, or are back
@@ -363,6 +364,34 @@ def _merge(
 
 def _json_rows(rows: Sequence[Sequence[Any]]) -> str:
     return _BATCH_ENCODER.encode(rows)
+
+
+@contextmanager
+def _without_savepoint(
+    session: _Session, undone: type[BaseException] | None = None
+) -> Iterator[None]:
+    """A bulk session's batch written straight into the session's transaction, no savepoint
+    around it: one that fails part way cannot be undone alone, so it breaks the session,
+    which then refuses its other writes and its commit (the whole session is rolled back).
+
+    For the batches that cannot fail but for the store itself (disk full, I/O): a savepoint
+    makes SQLite copy the original of every page a batch changes into a statement journal,
+    and a load's relationships, whose ends come in random order, change pages all over the
+    indexes of ``edges`` (large set: 1.28M writes to a temporary file, 10 GB, about a tenth
+    of the loading process's time). ``undone``: the error a batch raises once it has undone
+    its own writes; it leaves the session as it was."""
+    if session.broken is not None:
+        raise StoreError(f"this bulk session cannot go on: {session.broken}")
+    try:
+        yield
+    except BaseException as exc:
+        if undone is not None and isinstance(exc, undone):
+            raise
+        session.broken = (
+            f"a batch written without a savepoint failed part way ({type(exc).__name__}: "
+            f"{exc}); the session is rolled back"
+        )
+        raise
 
 
 @contextmanager
@@ -603,8 +632,11 @@ class SqliteGraphStore(GraphStore):
         """Build the deferred indexes and commit, or roll back; either way the connection
         leaves with foreign keys on and no transaction."""
         deferred = self._session.deferred if self._session else None
+        broken = self._session.broken if self._session else None
         self._session = None
         try:
+            if commit and broken is not None:
+                raise StoreError(f"the bulk session is not committed: {broken}")
             if commit:
                 for _name, sql in deferred or ():
                     conn.execute(sql)
@@ -735,7 +767,20 @@ class SqliteGraphStore(GraphStore):
         edges: Sequence[NumberedEdge],
     ) -> UpsertResult:
         result = UpsertResult()
-        with _transaction(conn):
+        session = self._session
+        assert session is not None  # _upsert_numbered checked
+        # Without a savepoint (see _without_savepoint) where a refusal can be undone by hand
+        # or cannot happen: nodes numbered above every row (a refused batch's rows are then
+        # those above that top), and relationships, never refused (a pair given again is an
+        # update). Else (nodes below the top, or nodes with relationships) a savepoint.
+        top: int | None = None
+        if nodes and not edges:
+            top = conn.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
+            if min(n[3] for n in nodes) <= top:
+                top = None
+        direct = not nodes or top is not None
+        undone = InvalidInput if top is not None else None  # a refused batch, undone
+        with _without_savepoint(session, undone) if direct else _transaction(conn):
             by_label: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
             for label, node_id, props, number in nodes:
                 by_label[label].append((number, label, node_id, props))
@@ -743,6 +788,8 @@ class SqliteGraphStore(GraphStore):
                 try:
                     conn.executemany(_INSERT_NUMBERED_NODES, rows)
                 except sqlite3.IntegrityError as exc:
+                    if top is not None:  # undo the batch: its rows are those above the top
+                        conn.execute("DELETE FROM nodes WHERE nid > ?", (top,))
                     raise InvalidInput(
                         f"numbered {label} nodes refused: {exc} (a numbered node must be "
                         "new, and its number unused)",
@@ -988,6 +1035,8 @@ class SqliteGraphStore(GraphStore):
         it has written enough (between batches: outside any savepoint), and count the rows
         the batch wrote."""
         session = self._session
+        if session is not None and session.broken is not None:
+            raise StoreError(f"this bulk session cannot go on: {session.broken}")
         if session and session.deferred is None and session.written >= session.defer_at:
             self._defer_indexes(conn, session)
         result = write()

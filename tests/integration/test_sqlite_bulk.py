@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from graph_api.errors import InvalidInput
+from graph_api.errors import InvalidInput, StoreError
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import (
     Direction,
@@ -485,6 +485,16 @@ async def test_numbered_writes_refuse_what_would_break_the_store(tmp_path: Path)
                 await store.upsert_numbered([("Customer", "c1", "{}", first - 1)])
             with pytest.raises(InvalidInput, match="must be new"):  # c0 exists
                 await store.upsert_numbered([("Customer", "c0", "{}", first)])
+            # refused after a first row was written (no savepoint: undone by hand), and
+            # below the top (in a savepoint)
+            with pytest.raises(InvalidInput, match="must be new"):
+                await store.upsert_numbered(
+                    [("Customer", "c5", "{}", first + 1), ("Customer", "c0", "{}", first + 2)]
+                )
+            with pytest.raises(InvalidInput, match="must be new"):
+                await store.upsert_numbered(
+                    [("Customer", "c6", "{}", first + 3), ("Customer", "c6", "{}", first + 4)]
+                )
             with pytest.raises(InvalidInput, match="unknown label"):
                 await store.upsert_numbered([("Person", "x", "{}", first)])
             with pytest.raises(InvalidInput, match="unknown relationship type"):
@@ -497,9 +507,49 @@ async def test_numbered_writes_refuse_what_would_break_the_store(tmp_path: Path)
             assert changed.nodes[NodeLabel.CUSTOMER].updated == 1
             ok = await store.upsert_numbered([("Customer", "c3", "{}", first + 7)])
             assert ok.nodes[NodeLabel.CUSTOMER].inserted == 1
-        got = await store.get_nodes(NodeLabel.CUSTOMER, ["c0", "c1", "c2", "c3"])
-        assert sorted(got) == ["c0", "c3"]  # the refused batches wrote nothing
+            below = await store.upsert_numbered([("Customer", "c4", "{}", first + 5)])
+            assert below.nodes[NodeLabel.CUSTOMER].inserted == 1  # c3's number is above
+            with pytest.raises(InvalidInput, match="must be new"):
+                await store.upsert_numbered(
+                    [("Customer", "c7", "{}", first + 6), ("Customer", "c4", "{}", first + 8)]
+                )
+        ids = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"]
+        got = await store.get_nodes(NodeLabel.CUSTOMER, ids)
+        assert sorted(got) == ["c0", "c3", "c4"]  # the refused batches wrote nothing
         assert got["c0"].props == {"name": "Zoe"}
+
+
+async def test_a_relationship_batch_failing_part_way_rolls_the_whole_session_back(
+    tmp_path: Path,
+) -> None:
+    """Numbered relationships are written without a savepoint: one that fails after others
+    were written (here a NULL property text, which SQLite refuses) cannot be undone alone,
+    so the session refuses its later writes and its commit, and nothing of it is kept."""
+    async with SqliteGraphStore(tmp_path / "g.db") as store:
+        await store.upsert([NodeWrite(NodeLabel.CUSTOMER, "c0", {"name": "Zed"})])
+        before = await store.data_version()
+        with pytest.raises(StoreError, match="not committed: a batch written without"):
+            async with store.atomic_bulk():
+                first = await store.bulk_numbers()
+                assert first is not None
+                profiles = [("Profile", f"p{k}", "{}", first + k) for k in range(3)]
+                await store.upsert_numbered(profiles)
+                rows: list[Any] = [("FOLLOWS", first, first + 1, "{}")]
+                rows.append(("FOLLOWS", first + 1, first + 2, None))
+                with pytest.raises(InvalidInput, match="NOT NULL"):
+                    await store.upsert_numbered((), rows)
+                with pytest.raises(StoreError, match="cannot go on: a batch written without"):
+                    await store.upsert_numbered([("Profile", "p9", "{}", first + 9)])
+                with pytest.raises(StoreError, match="cannot go on"):
+                    await store.upsert_encoded([("Customer", "c0", '{"name":"Zoe"}')])
+        assert await store.data_version() == before
+        assert (await store.get_nodes(NodeLabel.PROFILE, ["p0", "p1", "p9"])) == {}
+        assert await store.count_edges(RelType.FOLLOWS) == 0
+        assert (await store.get_nodes(NodeLabel.CUSTOMER, ["c0"]))["c0"].props == {"name": "Zed"}
+        # the store goes on: a new session commits
+        async with store.atomic_bulk():
+            await store.upsert_encoded([("Customer", "c1", '{"name":"Ann"}')])
+        assert sorted(await store.get_nodes(NodeLabel.CUSTOMER, ["c0", "c1"])) == ["c0", "c1"]
 
 
 async def test_node_indexes_come_back_when_the_last_node_is_written(tmp_path: Path) -> None:
