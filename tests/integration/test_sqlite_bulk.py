@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import ctypes
+import ctypes.util
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import closing
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
@@ -628,3 +630,43 @@ async def test_a_rolled_back_session_keeps_automatic_checkpoints(tmp_path: Path)
         after = await store._write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
         assert after == limit
         assert await store.count_nodes(NodeLabel.CUSTOMER) == 0
+
+
+def _sqlite_memory_used() -> Callable[[], int] | None:
+    """``sqlite3_memory_used`` of the SQLite library this Python's ``sqlite3`` runs on (the
+    same shared library, loaded again), or None where it cannot be reached."""
+    name = ctypes.util.find_library("sqlite3")
+    if name is None:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    used = lib.sqlite3_memory_used
+    used.restype = ctypes.c_int64
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        if used() <= 0:  # another copy of the library (Python's is linked in statically)
+            return None
+        return cast("Callable[[], int]", used)
+
+
+async def test_a_new_file_keeps_its_page_cache_to_64_mib(tmp_path: Path) -> None:
+    """A new file's page size (16 KiB) is set after its cache size, which SQLite had turned
+    into pages of 4 KiB: unless set again, a bulk session's writer held 256 MiB."""
+    used = _sqlite_memory_used()
+    if used is None:
+        pytest.skip("the SQLite library's own memory counter cannot be reached from here")
+    props = '{"text":"' + "x" * 2000 + '"}'
+    async with SqliteGraphStore(tmp_path / "new.db") as store:
+        before = used()
+        async with store.atomic_bulk():
+            first = await store.bulk_numbers()
+            assert first is not None
+            for b in range(12):  # 120 MB of rows in one transaction
+                rows = [
+                    ("Interaction", f"i{b}-{k}", props, first + b * 5000 + k) for k in range(5000)
+                ]
+                await store.upsert_numbered(rows)
+            grown = used() - before
+        assert 32 << 20 < grown < 72 << 20  # the cache fills, to 64 MiB and no more
