@@ -29,6 +29,7 @@ import marshal
 import os
 import pickle
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -177,6 +178,45 @@ class LoadReport:
             out.append(f"identity resolution: {self.resolution.summary()}")
         out.append(f"data version {self.data_version_before} → {self.data_version}")
         return out
+
+
+_WORKDIR_PREFIX: Final = "graph-load-"
+
+
+def _workdir() -> tempfile.TemporaryDirectory[str]:
+    """A load's scratch folder in the temporary directory, named after its process; it holds
+    rows waiting for their fate, and what identity resolution reads (names, e-mail
+    addresses, phone numbers). A load that was killed could not remove its own: the next
+    one removes it (see :func:`_remove_abandoned`)."""
+    root = Path(tempfile.gettempdir())
+    _remove_abandoned(root)
+    return tempfile.TemporaryDirectory(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-", dir=root)
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Remove this user's load scratch folders whose process is gone (a process with that
+    number, alive, keeps its folder: maybe another load)."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for path in root.glob(_WORKDIR_PREFIX + "*"):
+        pid = path.name[len(_WORKDIR_PREFIX) :].partition("-")[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            if not path.is_dir() or (uid is not None and path.stat().st_uid != uid):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's, or cannot tell: keep it
+    return True
 
 
 def _peak_rss_mib() -> float:
@@ -1397,7 +1437,7 @@ async def _load(
     sink = make_progress(progress)
     report = LoadReport(root, unknown_files=unknown)
     report.data_version_before = await store.data_version()
-    with tempfile.TemporaryDirectory(prefix="graph-load-") as tmp:
+    with _workdir() as tmp:
         loader = _Loader(
             store,
             files,

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from loader_helpers import EXAMPLES, snapshot
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.sqlite import SqliteGraphStore
 from loaders.generate import generate
-from loaders.load import load_path
+from loaders.load import _remove_abandoned, load_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,13 +102,16 @@ def _ends_within(pid: int, seconds: float) -> bool:
     return True
 
 
-def _load_and_kill_halfway(data: Path, db: Path, mode: str) -> list[int]:
+def _load_and_kill_halfway(
+    data: Path, db: Path, mode: str, scratch: Path | None = None
+) -> list[int]:
     """Start a load in a subprocess and SIGKILL it once the interactions are written; returns
     the pids of the validating processes it had started.
 
     ``bulk-session``: ``python -m loaders load`` into the SQLite store (one bulk session);
     ``two-processes``: the same with ``--parallel``; ``batch-transactions``: the same load
-    into :class:`BatchWritingStore` (batch transactions)."""
+    into :class:`BatchWritingStore` (batch transactions). ``scratch``: its temporary
+    directory."""
     if mode != "batch-transactions":
         command = [sys.executable, "-m", "loaders", "load", str(data), "--sqlite", str(db)]
         command += ["--batch-size", "50", "--parallel" if mode == "two-processes" else ""]
@@ -122,7 +126,7 @@ def _load_and_kill_halfway(data: Path, db: Path, mode: str) -> list[int]:
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1"} | ({"TMPDIR": str(scratch)} if scratch else {}),
     ) as process:
         assert process.stderr is not None
         seen = []
@@ -138,14 +142,41 @@ def _load_and_kill_halfway(data: Path, db: Path, mode: str) -> list[int]:
     return helpers
 
 
+def test_only_the_scratch_folders_of_ended_loads_are_removed(tmp_path: Path) -> None:
+    with subprocess.Popen([sys.executable, "-c", "pass"]) as ended:
+        ended.wait()
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as running:
+        try:
+            names = {
+                "ended": f"graph-load-{ended.pid}-abc",
+                "running": f"graph-load-{running.pid}-def",
+                "mine": f"graph-load-{os.getpid()}-ghi",
+                "unnamed": "graph-load-xyz",
+                "other": f"other-{ended.pid}-abc",
+            }
+            for name in names.values():
+                (tmp_path / name).mkdir()
+                (tmp_path / name / "0.staged").write_bytes(b"rows")
+            _remove_abandoned(tmp_path)
+            kept = {p.name for p in tmp_path.iterdir()}
+            assert kept == {names[k] for k in ("running", "mine", "unnamed", "other")}
+        finally:
+            running.kill()
+
+
 @pytest.mark.parametrize("mode", ["bulk-session", "two-processes", "batch-transactions"])
 async def test_a_load_killed_halfway_leaves_a_consistent_store_and_a_rerun_completes_it(
-    tmp_path: Path, mode: str
+    tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tmp_path / "tiny"
     generate(data, size="tiny", seed=5)
     db = tmp_path / "killed.db"
-    helpers = _load_and_kill_halfway(data, db, mode)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    helpers = _load_and_kill_halfway(data, db, mode, scratch)
+    left = list(scratch.glob("graph-load-*"))
+    assert len(left) == 1  # the killed load's scratch folder
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # this process's loads use it too
     atomic = mode != "batch-transactions"
     if mode == "two-processes":  # the validating process notices and ends too
         assert len(helpers) == 1
@@ -165,6 +196,7 @@ async def test_a_load_killed_halfway_leaves_a_consistent_store_and_a_rerun_compl
                     assert await store.get_nodes(edge.dst.label, [edge.dst.id])
         partial = await store.count_edges(RelType.FOLLOWS)
         rerun = await load_path(store, data, progress=False)
+        assert list(scratch.iterdir()) == []  # the killed one's removed, its own too
         assert all(f.consistent for f in rerun.files)
         assert any(f.inserted for f in rerun.files)  # it completed what was missing
         assert partial < await store.count_edges(RelType.FOLLOWS)
