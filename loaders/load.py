@@ -38,6 +38,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -74,7 +75,14 @@ from loaders.layout import DataFile, FileSpec, discover
 from loaders.progress import BarProgress, LineProgress, NoProgress, Progress, make_progress
 from loaders.readers import open_source
 from loaders.rejects import write_rejects
-from loaders.rows import EdgeRecord, NodeCellsParser, NodeRecord, RowError, RowParser
+from loaders.rows import (
+    EdgeRecord,
+    NodeCellsParser,
+    NodeRecord,
+    RowError,
+    RowParser,
+    values_order,
+)
 from loaders.staging import StagedRecord, StagingFile
 
 __all__ = ["DEFAULT_BATCH_SIZE", "FileReport", "LoadReport", "load_path"]
@@ -85,7 +93,12 @@ DEFAULT_BATCH_SIZE = 5_000
 _PERFORMED = RelType.PERFORMED.value
 _CHUNK = 2_000  # rows validated by one pydantic call, then looked up in the store at once
 _YOUNG_GC_EVERY = 50  # chunks between two collections of the young generations
-_FACT_LABELS: Final = frozenset({NodeLabel.CUSTOMER, NodeLabel.PROFILE})
+_FACT_COLUMNS: Final = {
+    NodeLabel.CUSTOMER: ("name", "email", "phone"),
+    NodeLabel.PROFILE: ("platform", "handle", "displayName", "email", "phone"),
+}
+"""What identity resolution reads of a customer or profile (see :func:`read_facts`)."""
+_FACT_LABELS: Final = frozenset(_FACT_COLUMNS)
 _FACT_RELS: Final = frozenset({RelType.HAS_PROFILE})
 _QUEUED_BATCHES = 4  # batches a pipelined load may validate ahead of its writer
 _QUEUED_BYTES = 64 * 1024 * 1024
@@ -296,6 +309,27 @@ def _stage_node(record: NodeRecord, line: int) -> StagedRecord:
     return (line, record.id, record.encoded, record.edges)
 
 
+def _stage_facts(
+    record: NodeRecord, line: int, columns: tuple[str, ...], at: list[int]
+) -> StagedRecord:
+    """A customer's or profile's staged record for identity resolution: ``(line, id, text
+    of each of the ``columns``)``, as :func:`read_facts` reads them from the store, taken from
+    the record's validated values (at the positions ``at``) rather than decoded from its JSON
+    (large set: 3 s less of matching after validation)."""
+    values = record.values
+    if values is None:  # a row parsed alone
+        props = json.loads(record.encoded)
+        return (line, record.id, *[nonempty_text(props.get(c)) for c in columns])
+    return (line, record.id, *[_fact_text(values[k]) for k in at])
+
+
+def _fact_text(value: object) -> str | None:
+    """:func:`nonempty_text` of a validated value's JSON (an enum's is its value)."""
+    if isinstance(value, Enum):
+        value = value.value
+    return value if isinstance(value, str) and value else None
+
+
 _Batch = tuple[list[EncodedNode], list[EncodedEdge]]
 _Step = tuple[str, int]
 """A unit of the write pass: ``("nodes" | "inline" | "edges", file index)``."""
@@ -429,13 +463,19 @@ class _ToWriter:
         self.numbered_edges: list[NumberedEdge] = []
         # what identity resolution reads, kept in the staging file for it (see _match_here)
         self.keep = loader.keep_facts and (spec.label in _FACT_LABELS or spec.rel in _FACT_RELS)
+        self.facts: tuple[str, ...] = ()
+        self.facts_at: list[int] = []
+        if spec.label in _FACT_COLUMNS:
+            order = values_order(spec.label)
+            self.facts = _FACT_COLUMNS[spec.label]
+            self.facts_at = [order.index(column) for column in self.facts]
 
     def append_node(self, record: NodeRecord, line: int) -> None:
         if self.interactions and self.pending(record.id):
             self.staging.append(_stage_node(record, line))
             return
         if self.keep:  # for identity resolution (see _match_here), and written now too
-            self.staging.append(_stage_node(record, line))
+            self.staging.append(_stage_facts(record, line, self.facts, self.facts_at))
         if self.numbering:  # every node of such a load is new, and numbered
             self.nodes.append((self.label, record.id, record.encoded, record.number))
             if record.numbered is not None:
@@ -1170,22 +1210,18 @@ async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> M
     customers = {c.id: c for c in held.customers}
     profiles = {p.id: p for p in held.profiles}
     existing = {(x.customer_id, x.profile_id): x for x in held.existing}
-    text = nonempty_text
     for i, data_file in enumerate(loader.files):
         spec = data_file.spec
-        if spec.label is NodeLabel.CUSTOMER:
-            for (_, node_id, _, _), props in _with_props(loader, i, rejected, 2):
-                name, email, phone = (text(props.get(k)) for k in ("name", "email", "phone"))
-                customers[node_id] = CustomerFacts(node_id, name or "", email, phone)
+        if spec.label is NodeLabel.CUSTOMER:  # staged by _stage_facts
+            for live in loader._live_chunks(i, rejected):
+                for _, node_id, name, email, phone in live:
+                    customers[node_id] = CustomerFacts(node_id, name or "", email, phone)
         elif spec.label is NodeLabel.PROFILE:
-            for (_, node_id, _, _), props in _with_props(loader, i, rejected, 2):
-                platform, handle, display, email, phone = (
-                    text(props.get(k))
-                    for k in ("platform", "handle", "displayName", "email", "phone")
-                )
-                profiles[node_id] = ProfileFacts(
-                    node_id, platform or "", handle or "", display, email, phone
-                )
+            for live in loader._live_chunks(i, rejected):
+                for _, node_id, platform, handle, display, email, phone in live:
+                    profiles[node_id] = ProfileFacts(
+                        node_id, platform or "", handle or "", display, email, phone
+                    )
         elif spec.rel is RelType.HAS_PROFILE:
             for staged, props in _with_props(loader, i, rejected, 6):
                 customer_id, profile_id = staged[3], staged[5]

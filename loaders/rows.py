@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from json.encoder import encode_basestring
@@ -131,10 +131,20 @@ class NodeRecord:
     """Its number when the load numbers nodes (set by the load's checks), else -1."""
     numbered: list[NumberedEdge] | None = None
     """``edges`` between numbered nodes, in numbered form, when they all are."""
+    values: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
+    """Its validated values in :func:`values_order`, where a chunk's one pydantic call made
+    it (a row parsed alone has None); not part of the record (equal records may differ)."""
 
     @property
     def props(self) -> dict[str, Any]:
         return dict(json.loads(self.encoded))
+
+
+def values_order(label: NodeLabel) -> list[str]:
+    """The columns of a :class:`NodeRecord`'s ``values``: its properties sorted by alias, the
+    id last (as :func:`_dict_schema` and :class:`NodeCellsParser` validate them)."""
+    fields = NODE_MODELS[label].model_fields
+    return [*sorted(f.alias or name for name, f in fields.items() if name != "id"), "id"]
 
 
 def explain(error: ErrorDetails) -> RowError:
@@ -452,7 +462,8 @@ class RowParser:
                 if errors:
                     add(errors)
                     continue
-            add(NodeRecord(label, node_id, encoded, edges, hash((encoded, tuple(edges)))))
+            digest = hash((encoded, tuple(edges)))
+            add(NodeRecord(label, node_id, encoded, edges, digest, values=values))
         if len(made) == len(rows) and not refused:  # the common case: every row made
             return made  # type: ignore[return-value]
         out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
@@ -691,7 +702,8 @@ class NodeCellsParser:
                 made.append(None)
                 refused += 1
             else:  # no relationships: the digest of the dict path, hash((encoded, ()))
-                made.append(NodeRecord(label, values[-1], encoded, [], hash((encoded, ()))))
+                digest = hash((encoded, ()))
+                made.append(NodeRecord(label, values[-1], encoded, [], digest, values=values))
         if len(made) == len(rows) and not refused:  # the common case: every row made
             return made  # type: ignore[return-value]
         out: list[NodeRecord | EdgeRecord | list[RowError] | None] = [None] * len(rows)
