@@ -208,14 +208,17 @@ def _workdir() -> tempfile.TemporaryDirectory[str]:
 
 def _remove_abandoned(root: Path) -> None:
     """Remove this user's load scratch folders whose process is gone (a process with that
-    number, alive, keeps its folder: maybe another load)."""
-    uid = os.getuid() if hasattr(os, "getuid") else None
+    number, alive, keeps its folder: maybe another load). POSIX only: elsewhere
+    ``os.kill(pid, 0)`` would end the process instead of asking whether it runs."""
+    if os.name != "posix":
+        return
+    uid = os.getuid()
     for path in root.glob(_WORKDIR_PREFIX + "*"):
         pid = path.name[len(_WORKDIR_PREFIX) :].partition("-")[0]
         if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
             continue
         try:
-            if not path.is_dir() or (uid is not None and path.stat().st_uid != uid):
+            if not path.is_dir() or path.stat().st_uid != uid:
                 continue
         except OSError:
             continue
