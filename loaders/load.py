@@ -230,8 +230,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
-        return True  # someone else's, or cannot tell: keep it
+    except OSError:  # someone else's (PermissionError), or cannot tell: keep its folder
+        return True
     return True
 
 

@@ -143,8 +143,14 @@ class NodeRecord:
 def values_order(label: NodeLabel) -> list[str]:
     """The columns of a :class:`NodeRecord`'s ``values``: its properties sorted by alias, the
     id last (as :func:`_dict_schema` and :class:`NodeCellsParser` validate them)."""
-    fields = NODE_MODELS[label].model_fields
-    return [*sorted(f.alias or name for name, f in fields.items() if name != "id"), "id"]
+    return [*(alias for alias, _, _ in _sorted_props(NODE_MODELS[label])), "id"]
+
+
+def _sorted_props(model: type[BaseModel]) -> list[_Field]:
+    """A record model's properties (all fields but the id) as (alias, name, field), sorted by
+    alias: the order in which a chunk's values are validated and encoded."""
+    fields = model.model_fields
+    return sorted((f.alias or name, name, f) for name, f in fields.items() if name != "id")
 
 
 def explain(error: ErrorDetails) -> RowError:
@@ -675,9 +681,7 @@ class NodeCellsParser:
         self._label = label
         where = {column: k for k, column in enumerate(header)}
         batch = _batch_model(NODE_MODELS[label], ignore_extra=True)
-        props = sorted(
-            (f.alias or name, name, f) for name, f in batch.model_fields.items() if name != "id"
-        )
+        props = _sorted_props(batch)
         fields = [*props, ("id", "id", batch.model_fields["id"])]  # the id last
         self._adapter, self._extract, self._encode = _tuple_schema(batch, where, fields, props)
 
@@ -762,9 +766,7 @@ def _dict_schema(
     then, for a node, its id (ignored keys: an interaction's link columns, a relationship's
     endpoint columns)."""
     batch = _batch_model(model, ignore_extra=True)
-    props = sorted(
-        (f.alias or name, name, f) for name, f in batch.model_fields.items() if name != "id"
-    )
+    props = _sorted_props(batch)
     fields = [*props, ("id", "id", batch.model_fields["id"])] if node else props
     return _tuple_schema(batch, None, fields, props)
 
