@@ -274,7 +274,7 @@ class RowSource:
                 )
                 continue
             chunk.lines.append(number)
-            if None in value.values():
+            if "null" in text and None in value.values():  # JSON null: only as that word
                 value = {k: v for k, v in value.items() if v is not None}
             chunk.rows.append(value)
             if len(chunk.lines) >= size:
