@@ -104,8 +104,9 @@ class RowSource:
 
     # -- decoding ------------------------------------------------------------------------
 
-    def _blocks(self) -> Iterator[list[str]]:
-        """Decoded physical lines (each with its newline), a block of the file at a time.
+    def _blocks(self, newlines: bool = True) -> Iterator[list[str]]:
+        """Decoded physical lines (each with its newline, unless ``newlines`` is false), a
+        block of the file at a time.
 
         Lines that are not UTF-8 are decoded with replacement characters and remembered by
         line number in ``_bad_lines``, so that the row becomes a rejected row instead of an
@@ -122,20 +123,21 @@ class RowSource:
             self.bytes_read += len(data)
             if not data:
                 if rest:
-                    yield self._split(rest, before)
+                    yield self._split(rest, before, newlines)
                 return
             data = rest + data
             cut = data.rfind(b"\n") + 1
             if cut == 0:  # a line longer than a block: keep reading
                 rest = data
                 continue
-            lines = self._split(data[:cut], before)
+            lines = self._split(data[:cut], before, newlines)
             rest = data[cut:]
             before += len(lines)
             yield lines
 
-    def _split(self, block: bytes, before: int) -> list[str]:
-        """The lines of ``block`` (split at ``\\n`` only, like reading the file line by line)."""
+    def _split(self, block: bytes, before: int, newlines: bool = True) -> list[str]:
+        """The lines of ``block`` (split at ``\\n`` only, like reading the file line by line),
+        without their newlines unless ``newlines``."""
         try:
             parts = block.decode("utf-8").split("\n")
         except UnicodeDecodeError:
@@ -150,7 +152,7 @@ class RowSource:
                     )
                     parts.append(raw.decode("utf-8", errors="replace"))
         last = parts.pop()  # "" when the block ends with a newline
-        lines = [part + "\n" for part in parts]
+        lines = [part + "\n" for part in parts] if newlines else parts
         if last:
             lines.append(last)
         return lines
@@ -236,7 +238,8 @@ class RowSource:
         bad = self._bad_lines
         scan = _SCAN
         chunk = Chunk()
-        for number, text in enumerate(self._lines(), start=1):
+        lines = itertools.chain.from_iterable(self._blocks(newlines=False))
+        for number, text in enumerate(lines, start=1):
             if bad and number in bad:
                 if text.strip():
                     raw = text.rstrip("\r\n")
@@ -244,9 +247,7 @@ class RowSource:
                 continue
             try:  # the common case without json.loads's own per-call overhead
                 value, end = scan(text, 0)
-                if end < len(text) - 1 and text[end:].strip(_JSON_SPACE):
-                    raise ValueError(text)
-                if end == len(text) - 1 and text[end] not in _JSON_SPACE:
+                if end != len(text) and text[end:].strip(_JSON_SPACE):
                     raise ValueError(text)
             except (ValueError, StopIteration, RecursionError):  # StopIteration: no value
                 if not text.strip():
