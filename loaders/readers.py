@@ -157,8 +157,8 @@ class RowSource:
             lines.append(last)
         return lines
 
-    def _lines(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._blocks())
+    def _lines(self, newlines: bool = True) -> Iterator[str]:
+        return itertools.chain.from_iterable(self._blocks(newlines))
 
     # -- CSV -------------------------------------------------------------------------------
 
@@ -238,8 +238,7 @@ class RowSource:
         bad = self._bad_lines
         scan = _SCAN
         chunk = Chunk()
-        lines = itertools.chain.from_iterable(self._blocks(newlines=False))
-        for number, text in enumerate(lines, start=1):
+        for number, text in enumerate(self._lines(newlines=False), start=1):
             if bad and number in bad:
                 if text.strip():
                     raw = text.rstrip("\r\n")
