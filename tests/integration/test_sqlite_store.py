@@ -191,3 +191,62 @@ async def test_stream_texts_takes_property_names_only(tmp_path: Path, field: str
         await store.upsert([NodeWrite(NodeLabel.CUSTOMER, "c1", {"name": "Ann"})])
         with pytest.raises(InvalidInput, match="name"):
             [r async for b in store.stream_texts(NodeLabel.CUSTOMER, ["name", field]) for r in b]
+
+
+_ORDERINGS = [
+    (NodeLabel.INTERACTION, "occurredAt", "nodes_interaction_occurred"),
+    (NodeLabel.CUSTOMER, "scores.influence", "nodes_customer_influence"),
+    (NodeLabel.CUSTOMER, "scores.advocacy", "nodes_customer_advocacy"),
+    (NodeLabel.PROFILE, "scores.influence", "nodes_profile_influence"),
+    (NodeLabel.PROFILE, "scores.advocacy", "nodes_profile_advocacy"),
+]
+
+
+@pytest.mark.parametrize(("label", "field", "index"), _ORDERINGS)
+@pytest.mark.parametrize("descending", [False, True])
+async def test_common_orderings_are_served_by_their_label_s_index(
+    tmp_path: Path, label: NodeLabel, field: str, index: str, descending: bool
+) -> None:
+    """The ORDER BY that list_nodes writes (its window's), with the label as the literal it
+    writes, walks the label's partial index: no sort of the label's rows."""
+    path = tmp_path / "g.db"
+    async with SqliteGraphStore(path) as store:
+        await store.upsert([NodeWrite(C, "c1", {"name": "Ada"})])
+    window = sqlite_module._Window(
+        NodeQuery(order_by=field, descending=descending), PageRequest(first=10), "n"
+    )
+    sql = (
+        f"EXPLAIN QUERY PLAN SELECT n.id FROM nodes n WHERE n.label = '{label.value}' "
+        f"ORDER BY {window.order_sql()} LIMIT 11"
+    )
+    with sqlite3.connect(path) as conn:
+        plan = " | ".join(row[-1] for row in conn.execute(sql))
+    assert f"USING INDEX {index}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+
+
+async def test_a_version_1_file_migrates_to_per_label_ordering_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    with sqlite3.connect(path) as conn:  # a file as the first schema left it, with data
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO nodes (label, id, props, scores) VALUES "
+            "('Customer', 'c1', '{\"name\":\"Ada\"}', '{\"influence\":3.0}'), "
+            "('Customer', 'c2', '{\"name\":\"Bo\"}', '{\"influence\":5.0}')"
+        )
+    async with SqliteGraphStore(path) as store:
+        page = await store.list_nodes(
+            C, NodeQuery(order_by="scores.influence", descending=True), PageRequest(first=5)
+        )
+        assert [n.id for n in page.items] == ["c2", "c1"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {index for _, _, index in _ORDERINGS} <= names
+        assert not names & {"nodes_occurred", "nodes_influence", "nodes_advocacy"}
+        ordered = conn.execute(
+            "SELECT id FROM nodes INDEXED BY nodes_customer_influence WHERE label = 'Customer' "
+            "ORDER BY json_extract(scores, '$.influence'), id"
+        ).fetchall()
+        assert ordered == [("c1",), ("c2",)]  # built over the rows already there
