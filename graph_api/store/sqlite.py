@@ -3,9 +3,10 @@
 Layout (schema version in ``PRAGMA user_version``, migrations in :data:`MIGRATIONS`):
 
 * ``nodes(nid, label, id, props, scores)``: props and scores as canonical JSON text;
-  ``UNIQUE(label, id)``; partial per-label ``(label, field, id)`` indexes serve the common orderings
-  (newest interactions, top influence and advocacy of customers and profiles) without a sort
-  and lookups by e-mail, phone and handle, and cost nothing on inserts of other labels.
+  ``UNIQUE(label, id)``; partial per-label indexes serve the common orderings, as
+  ``(label, field, id)`` (newest interactions, top influence and advocacy of customers and
+  profiles), without a sort, and lookups by e-mail, phone and handle; each costs nothing on
+  inserts of other labels.
 * ``edges(eid, type, src, dst, props)``: ``src``/``dst`` reference ``nodes.nid`` with
   ``ON DELETE CASCADE``; ``UNIQUE(src, type, dst)`` serves outgoing hops, ``(dst, type, src)``
   incoming ones.
