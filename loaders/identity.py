@@ -156,48 +156,68 @@ def _local_part(email: str | None) -> str | None:
 
 
 class _Customers:
-    """Look-up tables over customers: by e-mail, phone, e-mail local part and name block."""
+    """Look-up tables over customers: by e-mail, phone, e-mail local part and name block.
+
+    Names repeat (the large set: 200k customers, 29k names), so the name tables hold name
+    keys: a block lists the keys that have it, each key its customers; a name's key and
+    blocks are worked out once, and a display name is compared with each key once rather
+    than with each customer (same results: customers with one key have one score)."""
 
     def __init__(self, customers: Iterable[CustomerFacts]) -> None:
         self.names: dict[str, str] = {}
         self.keys: dict[str, str] = {}
-        self.namesakes: dict[str, int] = {}
+        self.by_key: dict[str, list[str]] = {}
         self.email: dict[str, list[str]] = {}
         self.phone: dict[str, list[str]] = {}
         self.local: dict[str, list[str]] = {}
         self.blocks: dict[str, list[str]] = {}
         self._similar: dict[str, list[tuple[float, str]] | None] = {}
+        self._by_name: dict[str, list[tuple[float, str]] | None] = {}
+        key_of: dict[str, str] = {}
         for c in customers:
-            self.names[c.id] = c.name
-            key = name_key(c.name)
+            name = c.name
+            self.names[c.id] = name
+            key = key_of.get(name)
+            if key is None:
+                key = key_of[name] = name_key(name)
+                if key not in self.by_key:  # names with one key have the same blocks
+                    self.by_key[key] = []
+                    for block in blocking_keys(name):
+                        self.blocks.setdefault(block, []).append(key)
             self.keys[c.id] = key
-            self.namesakes[key] = self.namesakes.get(key, 0) + 1
+            self.by_key[key].append(c.id)
             if c.email:
                 self.email.setdefault(c.email, []).append(c.id)
+                local = _local_part(c.email)
+                if local:
+                    self.local.setdefault(local, []).append(c.id)
             if c.phone:
                 self.phone.setdefault(c.phone, []).append(c.id)
-            local = _local_part(c.email)
-            if local:
-                self.local.setdefault(local, []).append(c.id)
-            for block in blocking_keys(c.name):
-                self.blocks.setdefault(block, []).append(c.id)
+
+    def has_namesakes(self, cid: str) -> bool:
+        """Whether another customer has the same name (up to case, accents and order)."""
+        return len(self.by_key[self.keys[cid]]) > 1
 
     def similar(self, display_name: str, limit: int) -> list[tuple[float, str]] | None:
         """Customers whose name is at least NAME_CANDIDATE similar, best first; None when more
-        than ``limit`` are (the name is too common to tell anything). Memoised per name."""
+        than ``limit`` are (the name is too common to tell anything). Memoised per name, and
+        per name key (display names repeat, and names with one key have the same result)."""
+        if display_name in self._by_name:
+            return self._by_name[display_name]
         key = name_key(display_name)
         if key in self._similar:
+            self._by_name[display_name] = self._similar[key]
             return self._similar[key]
         seen: set[str] = set()
         found: list[tuple[float, str]] | None = []
         for block in blocking_keys(display_name):
-            for cid in self.blocks.get(block, ()):
-                if cid in seen:
+            for other in self.blocks.get(block, ()):
+                if other in seen:
                     continue
-                seen.add(cid)
-                score = bounded_similarity(key, self.keys[cid], NAME_CANDIDATE)
+                seen.add(other)
+                score = bounded_similarity(key, other, NAME_CANDIDATE)
                 if score >= NAME_CANDIDATE and found is not None:
-                    found.append((score, cid))
+                    found += [(score, cid) for cid in self.by_key[other]]
                     if len(found) > limit:
                         found = None
                         break
@@ -205,7 +225,7 @@ class _Customers:
                 break
         if found is not None:
             found.sort(key=lambda t: (-t[0], t[1]))
-        self._similar[key] = found
+        self._similar[key] = self._by_name[display_name] = found
         return found
 
 
@@ -249,7 +269,7 @@ def _by_handle(
         return []
     if len(owners) == 1:
         fit = _name_fit(customers, p, owners[0])
-        namesakes = customers.namesakes[customers.keys[owners[0]]] > 1
+        namesakes = customers.has_namesakes(owners[0])
         if (fit is None or fit >= 0.5) and not namesakes:
             return [Link(owners[0], p.id, 0.85, LinkMethod.HANDLE, LinkStatus.CONFIRMED)]
         return [Link(owners[0], p.id, 0.5, LinkMethod.HANDLE, LinkStatus.CANDIDATE)]
@@ -289,10 +309,12 @@ def match_profiles(
     profile_list = list(profiles)
     handle_of = {p.id: handle_key(p.handle) for p in profile_list}
     linked: set[tuple[str, str]] = set()
+    with_links: set[str] = set()  # the profiles in ``linked``: the others need no filter
     settled: set[str] = set()
     handles: dict[str, set[str]] = {}
     for old in existing:
         linked.add((old.customer_id, old.profile_id))
+        with_links.add(old.profile_id)
         if old.status is LinkStatus.CONFIRMED:
             settled.add(old.profile_id)
             handle = handle_of.get(old.profile_id)
@@ -301,6 +323,8 @@ def match_profiles(
     open_profiles = [p for p in profile_list if p.id not in settled]
 
     def fresh(links: list[Link]) -> list[Link]:
+        if not links or links[0].profile_id not in with_links:
+            return links
         return [x for x in links if (x.customer_id, x.profile_id) not in linked]
 
     rest: list[ProfileFacts] = []

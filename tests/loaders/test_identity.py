@@ -133,6 +133,33 @@ def test_handle_shared_by_namesakes_is_not_confirmed() -> None:
     assert all(lk.status is LinkStatus.CANDIDATE for lk in found["ig"])
 
 
+def test_names_written_differently_are_still_namesakes() -> None:
+    """Accents, case and word order do not make two people: "Sofía Cooper", "sofia cooper"
+    and "Cooper, Sofia" are namesakes (one name key), each a candidate or none at all."""
+    two = [
+        CustomerFacts("c-1", "Sofía Cooper", "sofia.cooper@web.de"),
+        CustomerFacts("c-2", "sofia cooper"),
+        CustomerFacts("c-3", "Sofia Coopers"),  # one letter more: similar, not a namesake
+    ]
+    profile = ProfileFacts("p", "x", "s_coop", "Sofia Cooper")
+    found = sorted((lk.customer_id, lk.confidence) for lk in match_profiles(two[:2], [profile]))
+    assert [cid for cid, _ in found] == ["c-1", "c-2"]
+    assert found[0][1] == found[1][1]  # the same score: one name key
+    # a third customer close enough: more than two plausible, so the name tells nothing
+    assert list(match_profiles(two, [profile])) == []
+    assert [lk.customer_id for lk in match_profiles([two[0], two[2]], [profile])] == ["c-1", "c-3"]
+    # the handle is c-1's e-mail local part, but c-2 carries the same name: not confirmed
+    by_handle = ProfileFacts("q", "x", "sofia.cooper", "Sofia Cooper")
+    link = only(list(match_profiles(two[:2], [by_handle])))
+    assert (link.customer_id, link.method, link.status) == (
+        "c-1",
+        LinkMethod.HANDLE,
+        LinkStatus.CANDIDATE,
+    )
+    alone = only(list(match_profiles(two[:1], [by_handle])))
+    assert alone.status is LinkStatus.CONFIRMED
+
+
 def test_existing_links_are_never_overridden() -> None:
     existing = [
         ExistingLink("c-peter", "p1", LinkStatus.CONFIRMED),  # explicit, against the e-mail
