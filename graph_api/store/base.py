@@ -317,6 +317,18 @@ class GraphStore(abc.ABC):
         """
         return None
 
+    async def bulk_indexes_now(self) -> None:
+        """A hint inside :meth:`atomic_bulk`: what this session still writes is small next to
+        what it has written.
+
+        A store that put off indexes until the session's end may build them all now, while
+        the caller is still preparing its last rows, and keep them up to date row by row for
+        those (SQLite: the build then overlaps validation instead of lengthening the
+        commit). Everything stays correct whatever comes after. The default does nothing;
+        outside a session it does nothing either.
+        """
+        return None
+
     async def settled(self) -> None:
         """Wait for the housekeeping a store does in the background after a bulk session's
         commit (SQLite: copying the session's log into the database file), so that a

@@ -634,7 +634,9 @@ class SqliteGraphStore(GraphStore):
           over twice the rows it wrote.
           The one on ``nodes`` comes back earlier when the loader says it has written its
           last node (:meth:`bulk_nodes_written`): a load's relationships are then still
-          being validated, and the build takes that time instead of the commit's.
+          being validated, and the build takes that time instead of the commit's. All of
+          them come back once the loader says the rest is small (:meth:`bulk_indexes_now`),
+          and the session's last rows keep them up to date.
 
         DDL is transactional: a rollback, or a process killed before the commit, leaves the
         indexes as they were. Other connections never see them missing; the writer's own
@@ -838,6 +840,22 @@ class SqliteGraphStore(GraphStore):
         on the writer thread, between two of its batches; a later drop spares them."""
         if _BULK.get() is self:
             await self._write(self._node_indexes_back)
+
+    async def bulk_indexes_now(self) -> None:
+        """Build every index the bulk session put off (see :meth:`atomic_bulk`) now, on the
+        writer thread between two of its batches; the session drops none after this, so
+        the rows still to come keep them up to date."""
+        if _BULK.get() is self:
+            await self._write(self._indexes_back)
+
+    def _indexes_back(self, conn: sqlite3.Connection) -> None:
+        session = self._session
+        if session is None:
+            return
+        session.nodes_done = True
+        for _name, sql in session.deferred or ():
+            conn.execute(sql)
+        session.deferred = []  # not None: nothing is dropped again
 
     def _node_indexes_back(self, conn: sqlite3.Connection) -> None:
         session = self._session

@@ -582,6 +582,55 @@ async def test_node_indexes_come_back_when_the_last_node_is_written(tmp_path: Pa
         assert check == [("ok",)]
 
 
+async def test_every_put_off_index_comes_back_on_the_hint_and_keeps_up(tmp_path: Path) -> None:
+    """``bulk_indexes_now`` builds what the session dropped; the session drops nothing
+    after it, and the rows written after it are in the indexes (the commit builds none)."""
+
+    def indexes(conn: sqlite3.Connection) -> set[str]:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        return {name for (name,) in rows} & set(_DEFERRABLE)
+
+    def incoming(conn: sqlite3.Connection) -> int:  # what edges_in holds
+        row = conn.execute("SELECT count(*) FROM edges INDEXED BY edges_in WHERE dst > 0")
+        return int(row.fetchone()[0])
+
+    def has_profile(k: int) -> EncodedEdge:
+        return ("HAS_PROFILE", "Customer", f"c{k}", "Profile", f"p{k}", "{}")
+
+    async with SqliteGraphStore(tmp_path / "g.db", defer_indexes_after=2) as store:
+        async with store.atomic_bulk():
+            await store.upsert_encoded([("Customer", f"c{k}", "{}") for k in range(4)])
+            await store.upsert_encoded([("Profile", "p1", "{}")], [has_profile(1)])
+            assert await store._read(indexes) == set()  # past 2 rows: dropped
+            await store.bulk_indexes_now()
+            assert await store._read(indexes) == set(_DEFERRABLE)
+            assert await store._read(incoming) == 1
+            await store.upsert_encoded(
+                [("Profile", "p2", "{}"), ("Profile", "p3", "{}")],
+                [has_profile(2), has_profile(3)],
+            )
+            assert await store._read(indexes) == set(_DEFERRABLE)  # not dropped again
+            assert await store._read(incoming) == 3
+        assert await store._read(indexes) == set(_DEFERRABLE)
+        check = await store._read(lambda c: c.execute("PRAGMA integrity_check").fetchall())
+        assert check == [("ok",)]
+        p3 = NodeRef(NodeLabel.PROFILE, "p3")
+        owners = await store.neighbours([p3], RelType.HAS_PROFILE, Direction.IN)
+        assert [h.node.id for h in owners[p3].items] == ["c3"]
+        # a session rolled back after the hint leaves the indexes as they were, and no rows
+        with pytest.raises(RuntimeError, match="stop"):
+            async with store.atomic_bulk():
+                # as many rows as the store holds (10), then one batch more: dropped
+                await store.upsert_encoded([("Customer", f"d{k}", "{}") for k in range(10)])
+                await store.upsert_encoded([("Customer", "d10", "{}")])
+                assert await store._read(indexes) == set()
+                await store.bulk_indexes_now()
+                raise RuntimeError("stop")
+        assert await store._read(indexes) == set(_DEFERRABLE)
+        assert await store._read(incoming) == 3
+        assert await store.get_nodes(NodeLabel.CUSTOMER, ["d0", "d10"]) == {}
+
+
 def _file_alone(path: Path, tmp_path: Path) -> int:
     """Customers in the database file itself, without its write-ahead log (a copy of the
     file alone, opened where no log lies beside it)."""

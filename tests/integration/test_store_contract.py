@@ -488,10 +488,12 @@ async def test_stream_texts_is_a_projection_of_stream_nodes(store: GraphStore) -
 
 
 async def test_bulk_hints_outside_a_session_change_nothing(store: GraphStore) -> None:
-    """Numbers and the "last node written" hint belong to a bulk session (the SQLite one is
-    tested in test_sqlite_bulk.py); outside one, no numbers, no effect, writes go on."""
+    """Numbers and the "last node written" and "build the indexes now" hints belong to a
+    bulk session (the SQLite one is tested in test_sqlite_bulk.py); outside one, no numbers,
+    no effect, writes go on."""
     assert await store.bulk_numbers() is None
     await store.bulk_nodes_written()
+    await store.bulk_indexes_now()
     with pytest.raises(InvalidInput):
         await store.upsert_numbered([(C.value, "n1", "{}", 10**6)])
     assert await store.get_nodes(C, ["n1"]) == {}
