@@ -22,7 +22,7 @@ one. Running resolution twice therefore writes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
@@ -41,10 +41,12 @@ from loaders.similarity import (
 )
 
 __all__ = [
+    "LINK_BATCH",
     "CustomerFacts",
     "ExistingLink",
     "IdentityFacts",
     "Link",
+    "LinkWriter",
     "Matches",
     "ProfileFacts",
     "ResolutionReport",
@@ -57,6 +59,9 @@ __all__ = [
 
 NAME_CANDIDATE: Final = 0.8
 MAX_NAME_CANDIDATES: Final = 2
+LINK_BATCH: Final = 5_000
+"""Links written in one write by :func:`write_links` and sent at once by :func:`match_facts`,
+unless told otherwise (a load: its ``batch_size``)."""
 HANDLE_SPELLS_NAME: Final = 0.8
 MIN_HANDLE: Final = 5
 GENERIC_LOCAL_PARTS: Final = frozenset(
@@ -385,43 +390,80 @@ async def read_facts(store: GraphStore) -> IdentityFacts:
     return facts
 
 
-def match_facts(facts: IdentityFacts) -> Matches:
+def match_facts(
+    facts: IdentityFacts,
+    on_batch: Callable[[list[Link]], None] | None = None,
+    batch_size: int = LINK_BATCH,
+) -> Matches:
     """:func:`match_profiles` over what :func:`read_facts` read: pure computation, so it may
-    run on another thread while the store is busy (say, committing a load)."""
+    run on another thread while the store is busy (say, committing a load).
+
+    With ``on_batch``, the links go to it as they are found, ``batch_size`` at a time (the
+    batches :func:`write_links` writes), and the result holds none: a caller may write them
+    while the rest is matched."""
     unmatched: list[str] = []
-    links = list(
-        match_profiles(facts.customers, facts.profiles, facts.existing, unmatched=unmatched)
-    )
+    found = match_profiles(facts.customers, facts.profiles, facts.existing, unmatched=unmatched)
+    links: list[Link] = []
+    for link in found:
+        links.append(link)
+        if on_batch is not None and len(links) >= batch_size:
+            on_batch(links)
+            links = []
+    if on_batch is not None and links:
+        on_batch(links)
+        links = []
     settled = {x.profile_id for x in facts.existing if x.status is LinkStatus.CONFIRMED}
     return Matches(links, len(unmatched), len(settled), len(facts.profiles))
+
+
+class LinkWriter:
+    """Writes links batch by batch (each batch its own write) and counts them into a
+    :class:`ResolutionReport`. ``progress`` hears of each batch, then the summary; its task
+    is the caller's to start."""
+
+    def __init__(self, store: GraphStore, progress: Progress | None = None) -> None:
+        self.store = store
+        self.progress = progress if progress is not None else NoProgress()
+        self.report = ResolutionReport()
+        self.done = 0
+
+    async def write(self, batch: Sequence[Link]) -> None:
+        report = self.report
+        for link in batch:
+            if link.status is LinkStatus.CONFIRMED:
+                report.confirmed[link.method] = report.confirmed.get(link.method, 0) + 1
+            else:
+                report.candidates += 1
+        result = await self.store.upsert_encoded((), [link.encoded() for link in batch])
+        report.written.add(result.edges.get(RelType.HAS_PROFILE, WriteCounts()))
+        self.done += len(batch)
+        self.progress.update(self.done)
+
+    def finish(self, matches: Matches) -> ResolutionReport:
+        """The report, once every link is written; ``matches``: what matching found (its
+        links, if any, are not written here)."""
+        report = self.report
+        report.profiles, report.settled = matches.profiles, matches.settled
+        report.unmatched = matches.unmatched
+        self.progress.finish(report.summary())
+        return report
 
 
 async def write_links(
     store: GraphStore,
     matches: Matches,
     *,
-    batch_size: int = 5_000,
+    batch_size: int = LINK_BATCH,
     progress: Progress | None = None,
 ) -> ResolutionReport:
     """Write the links :func:`match_facts` found, in batches; returns the report.
 
     ``progress`` hears of each batch, then the summary; its task is the caller's to start."""
-    sink = progress if progress is not None else NoProgress()
-    report = ResolutionReport(profiles=matches.profiles, settled=matches.settled)
-    report.unmatched = matches.unmatched
+    writer = LinkWriter(store, progress)
     links = matches.links
     for start in range(0, len(links), batch_size):
-        batch = links[start : start + batch_size]
-        for link in batch:
-            if link.status is LinkStatus.CONFIRMED:
-                report.confirmed[link.method] = report.confirmed.get(link.method, 0) + 1
-            else:
-                report.candidates += 1
-        result = await store.upsert_encoded((), [link.encoded() for link in batch])
-        report.written.add(result.edges.get(RelType.HAS_PROFILE, WriteCounts()))
-        sink.update(start + len(batch))
-    sink.finish(report.summary())
-    return report
+        await writer.write(links[start : start + batch_size])
+    return writer.finish(matches)
 
 
 async def resolve_identities(

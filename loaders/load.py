@@ -63,6 +63,8 @@ from loaders.identity import (
     CustomerFacts,
     ExistingLink,
     IdentityFacts,
+    Link,
+    LinkWriter,
     Matches,
     ProfileFacts,
     ResolutionReport,
@@ -472,7 +474,7 @@ class _ToWriter:
         self.numbering = index.numbers_from is not None
         self.numbered_inline: list[NumberedEdge] = []
         self.numbered_edges: list[NumberedEdge] = []
-        # what identity resolution reads, kept in the staging file for it (see _match_here)
+        # what identity resolution reads, kept in the staging file for it (see _facts_here)
         self.keep = loader.keep_facts and (spec.label in _FACT_LABELS or spec.rel in _FACT_RELS)
         self.facts: tuple[str, ...] = ()
         self.facts_at: list[int] = []
@@ -485,7 +487,7 @@ class _ToWriter:
         if self.interactions and self.pending(record.id):
             self.staging.append(_stage_node(record, line))
             return
-        if self.keep:  # for identity resolution (see _match_here), and written now too
+        if self.keep:  # for identity resolution (see _facts_here), and written now too
             self.staging.append(_stage_facts(record, line, self.facts, self.facts_at))
         if self.numbering:  # every node of such a load is new, and numbered
             self.nodes.append((self.label, record.id, record.encoded, record.number))
@@ -585,7 +587,9 @@ class _Loader:
         """Keep what identity resolution reads (accepted Customer, Profile and HAS_PROFILE
         rows) in the staging files: a validating process then matches them itself."""
         self.matches: asyncio.Task[Matches] | None = None
-        """The validating process's identity matches, when it computes them."""
+        """The validating process's identity matches, when it computes them; their links
+        come on ``links`` as they are found, then None."""
+        self.links: asyncio.Queue[list[Link] | None] = asyncio.Queue()
 
     def peak_rss_mib(self) -> float:
         """A bound on the peak resident memory of this process and the validating one, if
@@ -1194,7 +1198,8 @@ def _validation_main() -> None:
 
 async def _validate_here(job: _Job, out: _PipeOutbox) -> None:
     """Validate, sending the batches and then the verdict; then, when asked, match identities
-    (:func:`_match_here`) while the loading process commits, and send the matches."""
+    (:func:`_facts_here`, :func:`match_facts`) while the loading process commits, and send
+    the links as they are found, then the rest of the matches."""
     async with job.opener() as store:
         loader = _Loader(
             store,
@@ -1223,16 +1228,23 @@ async def _validate_here(job: _Job, out: _PipeOutbox) -> None:
         out.send(("done", verdict))
         if job.resolve:
             index.release()  # the ids: what matching needs is in the staging files
-            matches = await _match_here(loader, index.rejected)
+            facts = await _facts_here(loader, index.rejected)
+            # the links go as they are found: the loading process writes them meanwhile
+            send = partial(_send_links, out)
+            matches = match_facts(facts, send, job.batch_size)
             out.send(("matches", matches, _peak_rss_mib()))
 
 
-async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> Matches:
-    """Identity resolution's matching over the store as the load leaves it, worked out by
-    the validating process: what the store held (its committed data, :func:`read_facts`),
-    overlaid with the Customer, Profile and HAS_PROFILE rows the load writes (kept in the
-    staging files), in :func:`read_facts`'s order. Equal to reading the store after the
-    writes, which the loading process then need not do before its commit."""
+def _send_links(out: _PipeOutbox, batch: list[Link]) -> None:
+    out.send(("links", batch))
+
+
+async def _facts_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> IdentityFacts:
+    """What identity resolution's matching reads of the store as the load leaves it, worked
+    out by the validating process: what the store held (its committed data,
+    :func:`read_facts`), overlaid with the Customer, Profile and HAS_PROFILE rows the load
+    writes (kept in the staging files), in :func:`read_facts`'s order. Equal to reading the
+    store after the writes, which the loading process then need not do before its commit."""
     held = await read_facts(loader.store)
     customers = {c.id: c for c in held.customers}
     profiles = {p.id: p for p in held.profiles}
@@ -1255,12 +1267,11 @@ async def _match_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> M
                 status = props.get("status", LinkStatus.CONFIRMED)
                 key = (customer_id, profile_id)
                 existing[key] = ExistingLink(customer_id, profile_id, LinkStatus(str(status)))
-    facts = IdentityFacts(
+    return IdentityFacts(
         [customers[k] for k in sorted(customers)],
         [profiles[k] for k in sorted(profiles)],
         list(existing.values()),
     )
-    return await asyncio.get_running_loop().run_in_executor(None, match_facts, facts)
 
 
 def _with_props(
@@ -1363,26 +1374,56 @@ async def _validate_elsewhere(
 async def _receive_matches(
     loader: _Loader, receiving: Connection, process: subprocess.Popen[bytes]
 ) -> Matches:
-    """The validating process's identity matches, its last message, with its peak memory
-    (counted as for the verdict); then it is reaped (terminated if this is cancelled first,
-    say because the load failed)."""
+    """The validating process's identity matches, its last messages: the links, a batch at a
+    time as they are found (put on ``loader.links``, then None however this ends), and the
+    rest of the matches with its peak memory (counted as for the verdict); then it is reaped
+    (terminated if this is cancelled first, say because the load failed)."""
     loop = asyncio.get_running_loop()
     finished = False
     try:
-        try:
-            data = await loop.run_in_executor(None, receiving.recv_bytes)
-        except (EOFError, OSError):
-            raise RuntimeError("the validating process stopped before its matches") from None
-        message = pickle.loads(data[1:])  # noqa: S301 - our own child's, a private pipe
-        if message[0] != "matches":
-            raise message[1]
-        finished = True
-        peak = message[2] + _peak_rss_mib()
-        loader.validator_peak_mib = max(loader.validator_peak_mib, peak)
-        return cast("Matches", message[1])
+        while True:
+            try:
+                data = await loop.run_in_executor(None, receiving.recv_bytes)
+            except (EOFError, OSError):
+                raise RuntimeError("the validating process stopped before its matches") from None
+            message = pickle.loads(data[1:])  # noqa: S301 - our own child's, a private pipe
+            if message[0] == "links":
+                loader.links.put_nowait(message[1])
+                continue
+            if message[0] != "matches":
+                raise message[1]
+            finished = True
+            peak = message[2] + _peak_rss_mib()
+            loader.validator_peak_mib = max(loader.validator_peak_mib, peak)
+            return cast("Matches", message[1])
     finally:
+        loader.links.put_nowait(None)
         await loop.run_in_executor(None, _reap, process, finished)
         receiving.close()
+
+
+async def _write_streamed(
+    loader: _Loader, store: GraphStore, sink: Progress
+) -> ResolutionReport | None:
+    """Write the links the validating process sends while it matches (the batches
+    :func:`write_links` would write, in its order), after the commit; its report, or None
+    when matching failed there (a warning: the caller resolves identities here, the links
+    written so far being links like any other). Large set: 110,904 links written in the
+    5 s of matching instead of 1.4 s after it."""
+    assert loader.matches is not None
+    sink.start("resolve identities")
+    writer = LinkWriter(store, sink)
+    try:
+        while (batch := await loader.links.get()) is not None:
+            await writer.write(batch)
+        matches = await loader.matches
+    except Exception as exc:
+        if not loader.matches.done():
+            raise  # the store's error: the caller ends the validating process
+        _log.warning("identity matching failed in the validating process: %s", exc)
+        sink.finish()
+        return None
+    return writer.finish(matches)
 
 
 class _CannotStart(Exception):
@@ -1523,9 +1564,9 @@ async def _load(
                         opener = _opener(store, files, parallel)
                         loader.keep_facts = resolve and opener is not None
                         await _pipelined(loader, index, report, skip_invalid, sink, opener)
-                    if resolve:
+                    if resolve and loader.matches is None:
                         # a validating process matches while this one commits; else read now
-                        matching = loader.matches or await _start_matching(store, report, sink)
+                        matching = await _start_matching(store, report, sink)
                     committing = time.perf_counter()
                     sink.start("commit (indexes, disk)")
                     ticker = asyncio.create_task(_tick(sink))
@@ -1545,8 +1586,15 @@ async def _load(
             report.peak_rss_mib["write"] = loader.peak_rss_mib()
             if loader.matches is not None:  # it reads the staging files: keep them till then
                 waited = time.perf_counter()
-                await asyncio.wait({loader.matches})
+                try:
+                    report.resolution = await _write_streamed(loader, store, sink)
+                finally:
+                    if not loader.matches.done():
+                        loader.matches.cancel()  # and the validating process is ended
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await loader.matches
                 report.seconds["resolve"] = time.perf_counter() - waited
+                report.peak_rss_mib["resolve"] = loader.peak_rss_mib()
         loader.count_duplicates()
     if index.rejected:
         target = Path(rejects_dir) if rejects_dir is not None else data_dir
@@ -1554,22 +1602,18 @@ async def _load(
             mine = {loc_line(loc): errs for loc, errs in index.rejected.items() if loc >> 40 == i}
             if mine:
                 loader.reports[i].rejects_file = write_rejects(data_file, mine, target)
-    if resolve:
+    if resolve and report.resolution is None:
         started = time.perf_counter()
         if matching is None:
-            report.resolution = await resolve_identities(store, progress=sink)
+            report.resolution = await resolve_identities(
+                store, batch_size=batch_size, progress=sink
+            )
         else:
             sink.start("resolve identities")
-            try:
-                matches = await matching
-            except Exception as exc:
-                if matching is not loader.matches:
-                    raise
-                _log.warning("identity matching failed in the validating process: %s", exc)
-                sink.finish()
-                report.resolution = await resolve_identities(store, progress=sink)
-            else:
-                report.resolution = await write_links(store, matches, progress=sink)
+            matches = await matching
+            report.resolution = await write_links(
+                store, matches, batch_size=batch_size, progress=sink
+            )
         report.seconds["resolve"] = report.seconds.get("resolve", 0.0)
         report.seconds["resolve"] += time.perf_counter() - started
         report.peak_rss_mib["resolve"] = loader.peak_rss_mib()

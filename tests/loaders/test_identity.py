@@ -12,10 +12,15 @@ from graph_api.store.sqlite import SqliteGraphStore
 from loaders.identity import (
     CustomerFacts,
     ExistingLink,
+    IdentityFacts,
     Link,
+    LinkWriter,
     ProfileFacts,
+    match_facts,
     match_profiles,
+    read_facts,
     resolve_identities,
+    write_links,
 )
 from loaders.load import load_path
 
@@ -219,3 +224,44 @@ def test_a_links_bulk_write_carries_the_same_properties_as_its_model() -> None:
                     "p1",
                     canonical_json(link.props()),
                 )
+
+
+async def test_links_sent_in_batches_as_found_are_those_written_at_once(tmp_path: Path) -> None:
+    """``match_facts`` with ``on_batch`` hands over the same links in the same order, a batch
+    at a time, and a LinkWriter fed those batches writes and reports what write_links does."""
+    stores = []
+    for name in ("at-once", "streamed"):
+        store = SqliteGraphStore(tmp_path / f"{name}.db")
+        await store.open()
+        stores.append(store)
+        await load_path(store, EXAMPLES, progress=False, resolve=False)
+    try:
+        facts = await read_facts(stores[0])
+        await _batches_equal_the_whole(facts, stores)
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def _batches_equal_the_whole(facts: IdentityFacts, stores: list[SqliteGraphStore]) -> None:
+    whole = match_facts(facts)
+    assert len(whole.links) >= 5  # enough for batches of two to matter
+    batches: list[list[Link]] = []
+    streamed = match_facts(facts, batches.append, batch_size=2)
+    assert streamed.links == []
+    assert [len(b) for b in batches[:-1]] == [2] * (len(batches) - 1)
+    assert 1 <= len(batches[-1]) <= 2
+    assert [x for b in batches for x in b] == whole.links
+    assert (streamed.unmatched, streamed.settled, streamed.profiles) == (
+        whole.unmatched,
+        whole.settled,
+        whole.profiles,
+    )
+    at_once = await write_links(stores[0], whole, batch_size=2)
+    writer = LinkWriter(stores[1])
+    for batch in batches:
+        await writer.write(batch)
+    assert writer.finish(streamed) == at_once
+    assert at_once.candidates + sum(at_once.confirmed.values()) == len(whole.links)
+    assert at_once.written.inserted == len(whole.links)
+    assert await snapshot(stores[0]) == await snapshot(stores[1])
