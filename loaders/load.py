@@ -43,7 +43,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from traceback import format_exception
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, Protocol, TypeVar, cast
 
 from graph_api.errors import GraphApiError, InvalidInput, Problem
 from graph_api.model import LinkStatus, NodeLabel, RelType
@@ -1244,23 +1244,28 @@ async def _facts_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> I
     out by the validating process: what the store held (its committed data,
     :func:`read_facts`), overlaid with the Customer, Profile and HAS_PROFILE rows the load
     writes (kept in the staging files), in :func:`read_facts`'s order. Equal to reading the
-    store after the writes, which the loading process then need not do before its commit."""
+    store after the writes, which the loading process then need not do before its commit.
+
+    A label the store held none of keeps the load's order instead (no overlay, no sort:
+    0.5 s of the large set's tail); the links found do not depend on the order (tested)."""
     held = await read_facts(loader.store)
-    customers = {c.id: c for c in held.customers}
-    profiles = {p.id: p for p in held.profiles}
+    customers: list[CustomerFacts] = []
+    profiles: list[ProfileFacts] = []
     existing = {(x.customer_id, x.profile_id): x for x in held.existing}
     for i, data_file in enumerate(loader.files):
         spec = data_file.spec
         if spec.label is NodeLabel.CUSTOMER:  # staged by _stage_facts
-            for live in loader._live_chunks(i, rejected):
-                for _, node_id, name, email, phone in live:
-                    customers[node_id] = CustomerFacts(node_id, name or "", email, phone)
+            customers += [
+                CustomerFacts(node_id, name or "", email, phone)
+                for live in loader._live_chunks(i, rejected)
+                for _, node_id, name, email, phone in live
+            ]
         elif spec.label is NodeLabel.PROFILE:
-            for live in loader._live_chunks(i, rejected):
-                for _, node_id, platform, handle, display, email, phone in live:
-                    profiles[node_id] = ProfileFacts(
-                        node_id, platform or "", handle or "", display, email, phone
-                    )
+            profiles += [
+                ProfileFacts(node_id, platform or "", handle or "", display, email, phone)
+                for live in loader._live_chunks(i, rejected)
+                for _, node_id, platform, handle, display, email, phone in live
+            ]
         elif spec.rel is RelType.HAS_PROFILE:
             for staged, props in _with_props(loader, i, rejected, 6):
                 customer_id, profile_id = staged[3], staged[5]
@@ -1268,10 +1273,23 @@ async def _facts_here(loader: _Loader, rejected: dict[Loc, list[RowError]]) -> I
                 key = (customer_id, profile_id)
                 existing[key] = ExistingLink(customer_id, profile_id, LinkStatus(str(status)))
     return IdentityFacts(
-        [customers[k] for k in sorted(customers)],
-        [profiles[k] for k in sorted(profiles)],
+        _overlaid(held.customers, customers),
+        _overlaid(held.profiles, profiles),
         list(existing.values()),
     )
+
+
+_Facts = TypeVar("_Facts", CustomerFacts, ProfileFacts)
+
+
+def _overlaid(held: list[_Facts], loaded: list[_Facts]) -> list[_Facts]:
+    """What the store held with what the load writes over it, by id (read_facts's order);
+    when it held nothing, what the load writes as it is (its ids are unique)."""
+    if not held:
+        return loaded
+    merged = {x.id: x for x in held}
+    merged.update((x.id, x) for x in loaded)
+    return [merged[k] for k in sorted(merged)]
 
 
 def _with_props(

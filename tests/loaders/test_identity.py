@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from loader_helpers import EXAMPLES, snapshot
@@ -265,3 +266,34 @@ async def _batches_equal_the_whole(facts: IdentityFacts, stores: list[SqliteGrap
     assert at_once.candidates + sum(at_once.confirmed.values()) == len(whole.links)
     assert at_once.written.inserted == len(whole.links)
     assert await snapshot(stores[0]) == await snapshot(stores[1])
+
+
+async def test_the_links_found_do_not_depend_on_the_order_of_the_facts(
+    tmp_path: Path, small_set: Path
+) -> None:
+    """A first load matches its rows in the order it read them, not read_facts's (by id):
+    the same links either way, on the generated set (its ambiguous and shared-contact cases
+    included), with the order of customers, profiles and links shuffled."""
+    async with SqliteGraphStore(tmp_path / "g.db") as store:
+        await load_path(store, small_set, progress=False, resolve=False)
+        facts = await read_facts(store)
+    whole = match_facts(facts)
+    assert len(whole.links) > 500
+    for seed in (1, 2):
+        rng = random.Random(seed)
+        shuffled = IdentityFacts(
+            rng.sample(facts.customers, len(facts.customers)),
+            rng.sample(facts.profiles, len(facts.profiles)),
+            rng.sample(facts.existing, len(facts.existing)),
+        )
+        again = match_facts(shuffled)
+        assert sorted(again.links, key=_pair) == sorted(whole.links, key=_pair)
+        assert (again.unmatched, again.settled, again.profiles) == (
+            whole.unmatched,
+            whole.settled,
+            whole.profiles,
+        )
+
+
+def _pair(link: Link) -> tuple[str, str]:
+    return link.customer_id, link.profile_id
