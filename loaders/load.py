@@ -113,9 +113,10 @@ _INDEX_TAIL: Final = 8
 :meth:`GraphStore.bulk_indexes_now`) after the first relationship file whose end leaves
 at most 1/8 of the load's bytes still to write (large set: after follows.csv, member_of,
 purchases and referrals then hold 7.6 %). Those files take the validating process longer
-per byte than the rest (short rows) while the writer, waiting for them, has time to spare:
-the `edges_in` build (4.5 s) then fits there instead of the commit (see
-docs/benchmarks.md, fourteenth session); the rows after it keep it up to date."""
+per byte than the rest (short rows), so the `edges_in` build (4-5 s) overlaps their
+validation instead of lengthening the commit (large set: commit 5-8 s -> 0.5 s; the writer
+then drains 2-3 s after the verdict, while identity matching, which ends the load, goes
+on; see docs/benchmarks.md, fourteenth session). The rows after it keep it up to date."""
 
 
 @dataclass(slots=True)
