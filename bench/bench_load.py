@@ -17,6 +17,12 @@ memory under 1 GiB.
     .venv/bin/python bench/bench_load.py --size small --keep bench/out
     .venv/bin/python bench/bench_load.py --data DIR     # an existing data folder
     .venv/bin/python bench/bench_load.py --no-parallel  # validate in the loading process
+    .venv/bin/python bench/bench_load.py --data DIR --repeat 3
+
+``--repeat N`` loads the data N times, each time into a new file right after its own reference
+read, and prints a line per run, then the phases of the median run. The machine these figures
+come from is shared and its speed drifts within minutes, so one run says little: the spread
+of N runs, and each run's ratio to its own reference read, say more.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from graph_api.store.base import GraphStore
 from loaders.generate import generate
@@ -98,11 +106,6 @@ def _rss_kib(pid: int) -> int:
         return 0  # it ended meanwhile
 
 
-CPU: dict[str, float] = {}
-"""CPU seconds (user + system) of the last load: the loading process, and the validating
-process (a child, counted once it has ended)."""
-
-
 def _cpu_seconds() -> tuple[float, float]:
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -120,22 +123,38 @@ def read_only(data: Path) -> int:
     return count
 
 
-async def run(
-    args: argparse.Namespace, workdir: Path, sampler: MemorySampler
-) -> list[tuple[str, int, float, float]]:
+@dataclass
+class Run:
+    """One load of the data: its phases (name, rows, seconds, peak RSS MiB), the CPU seconds
+    (user + system) of the loading process and of the validating one (a child, counted once
+    it has ended), and the peak memory sampled over both (KiB; 0 where not sampled)."""
+
+    rows: list[tuple[str, int, float, float]]
+    cpu_loading: float
+    cpu_validating: float
+    sampled_peak_kib: int
+
+    def phase(self, name: str) -> tuple[str, int, float, float]:
+        return next(r for r in self.rows if r[0] == name)
+
+    @property
+    def total(self) -> tuple[str, int, float, float]:
+        return self.phase("load incl. resolve")
+
+    @property
+    def reference(self) -> tuple[str, int, float, float]:
+        return self.phase("reference: read only")
+
+
+async def run(args: argparse.Namespace, data: Path, db: Path) -> Run:
+    """The reference read, then one load of ``data`` into a new store at ``db``."""
     rows: list[tuple[str, int, float, float]] = []
-    if args.data:
-        data = Path(args.data)
-    else:
-        data = workdir / f"data-{args.size}"
-        started = time.perf_counter()
-        counts = generate(data, size=args.size, seed=args.seed)
-        rows.append(("generate", counts.total, time.perf_counter() - started, peak_rss_mib()))
     started = time.perf_counter()
     read_rows = read_only(data)
     rows.append(("reference: read only", read_rows, time.perf_counter() - started, peak_rss_mib()))
-    store = make_store(args.store, workdir / "bench.db")
+    store = make_store(args.store, db)
     await store.open()
+    sampler = MemorySampler()
     try:
         with sampler:
             cpu_before = _cpu_seconds()
@@ -150,9 +169,6 @@ async def run(
             )
             wall = time.perf_counter() - loading
             cpu_after = _cpu_seconds()
-            CPU.update(
-                loading=cpu_after[0] - cpu_before[0], validating=cpu_after[1] - cpu_before[1]
-            )
     finally:
         await store.close()
     read = report.read
@@ -180,7 +196,68 @@ async def run(
     rows.append(("load (validate+write)", read, load_seconds, report.peak_rss_mib["write"]))
     # the whole call, start to end: every phase above, and what lies between them
     rows.append(("load incl. resolve", read, wall, max(report.peak_rss_mib.values())))
-    return rows
+    return Run(
+        rows,
+        cpu_after[0] - cpu_before[0],
+        cpu_after[1] - cpu_before[1],
+        sampler.peak_kib if sampler.active else 0,
+    )
+
+
+def _remove_store(db: Path) -> None:
+    """The store file and its companions (SQLite: -wal, -shm): a large load leaves 2-3 GB."""
+    for path in (db, *db.parent.glob(db.name + "-*")):
+        path.unlink(missing_ok=True)
+
+
+async def run_all(args: argparse.Namespace, workdir: Path) -> tuple[list[Run], list[str]]:
+    """Generate (unless ``--data``), then ``--repeat`` runs; returns them and the rows of the
+    generate phase, if any, as printed lines."""
+    extra: list[str] = []
+    if args.data:
+        data = Path(args.data)
+    else:
+        data = workdir / f"data-{args.size}"
+        started = time.perf_counter()
+        counts = generate(data, size=args.size, seed=args.seed)
+        seconds = time.perf_counter() - started
+        extra.append(_line("generate", counts.total, seconds, peak_rss_mib()))
+    runs: list[Run] = []
+    for k in range(args.repeat):
+        db = workdir / "bench.db"
+        last = k == args.repeat - 1
+        try:
+            runs.append(await run(args, data, db))
+        finally:
+            if not (last and args.keep):
+                _remove_store(db)  # the next run loads into a new file
+        if args.repeat > 1:
+            if k == 0:
+                print(_RUN_HEADER)
+            print(_run_line(k + 1, runs[-1]), flush=True)
+    return runs, extra
+
+
+def _line(phase: str, count: int, seconds: float, rss: float) -> str:
+    # the tail of a pipelined write is no rate: most records were written earlier
+    rate = "-" if "after" in phase or not count else f"{count / max(seconds, 1e-9):,.0f}"
+    return f"{phase:<26} {count:>11,} {seconds:>9.2f} {rate:>11} {rss:>13,.0f}"
+
+
+_RUN_HEADER: Final = (
+    f"{'run':>3} {'reference s':>11} {'load s':>8} {'rows/s':>9} {'x ref':>6} "
+    f"{'CPU us/row':>10} {'peak MiB':>9}"
+)
+
+
+def _run_line(k: int, r: Run) -> str:
+    _, count, seconds, _ = r.total
+    cpu = (r.cpu_loading + r.cpu_validating) / max(count, 1) * 1e6
+    peak = r.sampled_peak_kib / 1024 if r.sampled_peak_kib else r.total[3]
+    return (
+        f"{k:>3} {r.reference[2]:>11.2f} {seconds:>8.2f} {count / max(seconds, 1e-9):>9,.0f} "
+        f"{seconds / r.reference[2]:>6.1f} {cpu:>10.1f} {peak:>9,.0f}"
+    )
 
 
 def main() -> int:
@@ -202,41 +279,60 @@ def main() -> int:
         default="graph_api.store.sqlite:SqliteGraphStore",
         help="module:Class of the store to load into (default the SQLite adapter)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="load N times, each into a new file after its own reference read; prints a line "
+        "per run, then the phases of the median run",
+    )
     args = parser.parse_args()
     if args.large:
         args.size = "large"
-    sampler = MemorySampler()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.keep:
         workdir = Path(args.keep)
         workdir.mkdir(parents=True, exist_ok=True)
-        rows = asyncio.run(run(args, workdir, sampler))
+        runs, extra = asyncio.run(run_all(args, workdir))
     else:
         with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-            rows = asyncio.run(run(args, Path(tmp), sampler))
+            runs, extra = asyncio.run(run_all(args, Path(tmp)))
+    ordered = sorted(runs, key=lambda r: r.total[2])
+    median = ordered[(len(ordered) - 1) // 2]  # of an even count, the faster middle one
     source = args.data or f"size={args.size} seed={args.seed}"
     mode = "one process" if args.no_parallel else "validation in a second process from 16 MiB"
     print(f"{source} batch_size={args.batch_size} store={args.store} ({mode})")
+    if len(runs) > 1:
+        print(f"phases of the median run ({runs.index(median) + 1} of {len(runs)}):")
     print(f"{'phase':<26} {'rows':>11} {'seconds':>9} {'rows/s':>11} {'peak RSS MiB':>13}")
-    for phase, count, seconds, rss in rows:
-        # the tail of a pipelined write is no rate: most records were written earlier
-        rate = "-" if "after" in phase or not count else f"{count / max(seconds, 1e-9):,.0f}"
-        print(f"{phase:<26} {count:>11,} {seconds:>9.2f} {rate:>11} {rss:>13,.0f}")
-    reference = next(r for r in rows if r[0].startswith("reference"))
-    whole = next(r for r in rows if r[0] == "load incl. resolve")
+    for line in extra:
+        print(line)
+    for phase, count, seconds, rss in median.rows:
+        print(_line(phase, count, seconds, rss))
+    _, count, seconds, _ = median.total
     print(
-        f"load incl. resolve: {whole[1] / whole[2]:,.0f} rows/s (target 100,000); "
-        f"{whole[2] / reference[2]:.1f}x the time of merely reading the rows"
+        f"load incl. resolve: {count / seconds:,.0f} rows/s (target 100,000); "
+        f"{seconds / median.reference[2]:.1f}x the time of merely reading the rows"
     )
-    if CPU:
+    if len(runs) > 1:
+        rates = [r.total[1] / r.total[2] for r in runs]
+        ratios = [r.total[2] / r.reference[2] for r in runs]
         print(
-            f"CPU seconds of the load (user + system): loading process {CPU['loading']:.1f}, "
-            f"validating process {CPU['validating']:.1f}, per row "
-            f"{(CPU['loading'] + CPU['validating']) / max(whole[1], 1) * 1e6:.1f} us"
+            f"over {len(runs)} runs: {min(rates):,.0f}-{max(rates):,.0f} rows/s, "
+            f"{min(ratios):.1f}-{max(ratios):.1f}x the reference read"
         )
-    if sampler.active:
+    print(
+        f"CPU seconds of the load (user + system): loading process {median.cpu_loading:.1f}, "
+        f"validating process {median.cpu_validating:.1f}, per row "
+        f"{(median.cpu_loading + median.cpu_validating) / max(count, 1) * 1e6:.1f} us"
+    )
+    if median.sampled_peak_kib:
+        peaks = [r.sampled_peak_kib / 1024 for r in runs]
         print(
             f"peak memory of the load, sampled every 50 ms (all its processes at once): "
-            f"{sampler.peak_kib / 1024:,.0f} MiB (target < 1 GiB)"
+            f"{max(peaks):,.0f} MiB at most (target < 1 GiB)"
         )
     return 0
 
