@@ -20,7 +20,8 @@ memory under 1 GiB.
     .venv/bin/python bench/bench_load.py --data DIR --repeat 3
 
 ``--repeat N`` loads the data N times, each time into a new file right after its own reference
-read, and prints a line per run, then the phases of the median run. The machine these figures
+read, and prints a line per run (its peak: sampled over all its processes), then the phases of
+the median run. The machine these figures
 come from is shared and its speed drifts within minutes, so one run says little: the spread
 of N runs, and each run's ratio to its own reference read, say more.
 """
@@ -305,7 +306,10 @@ def main() -> int:
     mode = "one process" if args.no_parallel else "validation in a second process from 16 MiB"
     print(f"{source} batch_size={args.batch_size} store={args.store} ({mode})")
     if len(runs) > 1:
-        print(f"phases of the median run ({runs.index(median) + 1} of {len(runs)}):")
+        print(
+            f"phases of the median run ({runs.index(median) + 1} of {len(runs)}; its peak RSS "
+            "column is this process's since it started, the sampled peak below is per run):"
+        )
     print(f"{'phase':<26} {'rows':>11} {'seconds':>9} {'rows/s':>11} {'peak RSS MiB':>13}")
     for line in extra:
         print(line)
