@@ -21,9 +21,10 @@ memory under 1 GiB.
 
 ``--repeat N`` loads the data N times, each time into a new file right after its own reference
 read, and prints a line per run (its peak: sampled over all its processes), then the phases of
-the median run. The machine these figures
-come from is shared and its speed drifts within minutes, so one run says little: the spread
-of N runs, and each run's ratio to its own reference read, say more.
+the median run. The machine these figures come from is shared and its speed drifts within
+minutes, so one run says little: the spread of N runs, and each run's ratio to its own
+reference read, say more. Every run loads into a new file (with ``--keep``, a database left
+there by an earlier run is removed first; the last run's is kept).
 """
 
 from __future__ import annotations
@@ -227,6 +228,7 @@ async def run_all(args: argparse.Namespace, workdir: Path) -> tuple[list[Run], l
     for k in range(args.repeat):
         db = workdir / "bench.db"
         last = k == args.repeat - 1
+        _remove_store(db)  # a first load, always (--keep may hold an earlier run's file)
         try:
             runs.append(await run(args, data, db))
         finally:

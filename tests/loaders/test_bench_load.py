@@ -5,6 +5,7 @@ timed test); its counts are."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,8 @@ def _phase_rows(out: str) -> dict[str, int]:
 def test_repeat_prints_a_line_per_run_and_the_median_runs_phases(tmp_path: Path) -> None:
     counts = generate(tmp_path / "data", size="tiny", seed=3)
     keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "bench.db").write_text("not a database: an earlier run's file is replaced")
     result = _bench("--data", str(tmp_path / "data"), "--repeat", "2", "--keep", str(keep))
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -60,6 +63,9 @@ def test_repeat_prints_a_line_per_run_and_the_median_runs_phases(tmp_path: Path)
     assert "over 2 runs:" in out
     # the last run's store is kept, the first one's was removed before it
     assert sorted(p.name for p in keep.iterdir() if p.name.startswith("bench.db")) == ["bench.db"]
+    with sqlite3.connect(keep / "bench.db") as kept:
+        customers = kept.execute("SELECT count(*) FROM nodes WHERE label = 'Customer'")
+        assert customers.fetchone()[0] == counts.rows["customers.csv"]
 
 
 def test_repeat_below_one_is_refused() -> None:
