@@ -147,6 +147,20 @@ class Run:
     def reference(self) -> tuple[str, int, float, float]:
         return self.phase("reference: read only")
 
+    @property
+    def rate(self) -> float:
+        """Rows per second of the whole load."""
+        return self.total[1] / max(self.total[2], 1e-9)
+
+    @property
+    def ratio(self) -> float:
+        """The whole load's time over the reference read's."""
+        return self.total[2] / max(self.reference[2], 1e-9)
+
+    @property
+    def cpu_per_row_us(self) -> float:
+        return (self.cpu_loading + self.cpu_validating) / max(self.total[1], 1) * 1e6
+
 
 async def run(args: argparse.Namespace, data: Path, db: Path) -> Run:
     """The reference read, then one load of ``data`` into a new store at ``db``."""
@@ -254,12 +268,10 @@ _RUN_HEADER: Final = (
 
 
 def _run_line(k: int, r: Run) -> str:
-    _, count, seconds, _ = r.total
-    cpu = (r.cpu_loading + r.cpu_validating) / max(count, 1) * 1e6
     peak = r.sampled_peak_kib / 1024 if r.sampled_peak_kib else r.total[3]
     return (
-        f"{k:>3} {r.reference[2]:>11.2f} {seconds:>8.2f} {count / max(seconds, 1e-9):>9,.0f} "
-        f"{seconds / r.reference[2]:>6.1f} {cpu:>10.1f} {peak:>9,.0f}"
+        f"{k:>3} {r.reference[2]:>11.2f} {r.total[2]:>8.2f} {r.rate:>9,.0f} "
+        f"{r.ratio:>6.1f} {r.cpu_per_row_us:>10.1f} {peak:>9,.0f}"
     )
 
 
@@ -317,22 +329,20 @@ def main() -> int:
         print(line)
     for phase, count, seconds, rss in median.rows:
         print(_line(phase, count, seconds, rss))
-    _, count, seconds, _ = median.total
     print(
-        f"load incl. resolve: {count / seconds:,.0f} rows/s (target 100,000); "
-        f"{seconds / median.reference[2]:.1f}x the time of merely reading the rows"
+        f"load incl. resolve: {median.rate:,.0f} rows/s (target 100,000); "
+        f"{median.ratio:.1f}x the time of merely reading the rows"
     )
     if len(runs) > 1:
-        rates = [r.total[1] / r.total[2] for r in runs]
-        ratios = [r.total[2] / r.reference[2] for r in runs]
+        rates = [r.rate for r in runs]
+        ratios = [r.ratio for r in runs]
         print(
             f"over {len(runs)} runs: {min(rates):,.0f}-{max(rates):,.0f} rows/s, "
             f"{min(ratios):.1f}-{max(ratios):.1f}x the reference read"
         )
     print(
         f"CPU seconds of the load (user + system): loading process {median.cpu_loading:.1f}, "
-        f"validating process {median.cpu_validating:.1f}, per row "
-        f"{(median.cpu_loading + median.cpu_validating) / max(count, 1) * 1e6:.1f} us"
+        f"validating process {median.cpu_validating:.1f}, per row {median.cpu_per_row_us:.1f} us"
     )
     if median.sampled_peak_kib:
         peaks = [r.sampled_peak_kib / 1024 for r in runs]
