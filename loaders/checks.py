@@ -20,11 +20,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import and_, lshift, or_
 from typing import Final
 
 from graph_api.model import NodeLabel, RelType
 from graph_api.store.base import GraphStore, NumberedEdge
-from loaders.rows import EdgeRecord, NodeRecord, RowError
+from loaders.rows import EdgeColumns, EdgeRecord, NodeRecord, RowError
 
 __all__ = ["INLINE_COLUMNS", "LoadIndex", "Loc", "loc_line", "make_loc"]
 
@@ -343,6 +345,42 @@ class LoadIndex:
                 why = f"{rel} {src_id!r} → {dst_id!r} was given before (line {first})"
                 self.reject(base | line, [(columns[1], why + " with different values")])
         return accepted, accepted_lines, numbered
+
+    def add_edge_columns(
+        self, chunk: EdgeColumns, lines: Sequence[int], base: Loc
+    ) -> list[NumberedEdge] | None:
+        """:meth:`add_edges` for a chunk given as columns (:meth:`CellsParser.columns`) whose
+        every row it would accept as new and numbered: both ends numbered nodes of this load
+        (no interaction still pending), no pair given before in the load, none twice in the
+        chunk. Returns the rows in numbered form, having recorded their pairs as that call
+        does; None, having changed nothing but which type's pairs are kept, when a row is
+        not such a one: the chunk then takes :meth:`add_edges`, which words each reason.
+
+        Its work is done by ``map`` and ``set`` over whole columns, not a Python loop per
+        row: a relationship costs about 1.5 µs less (large set: 2.9 million of them)."""
+        if self.numbers_from is None or not lines:
+            return None
+        rel, src_label, src_ids, dst_label, dst_ids, encoded = chunk
+        pending = self._pending
+        if pending and _INTERACTION in (src_label, dst_label):
+            return None
+        found_src = list(map(self.nodes[src_label].get, src_ids))
+        found_dst = list(map(self.nodes[dst_label].get, dst_ids))
+        if None in found_src or None in found_dst:  # a node of the store, or of neither
+            return None
+        if rel != self._edge_type:  # as add_edges: one type's keys at a time
+            self._edges.clear()
+            self._edge_type = rel
+        srcs: list[int] = list(map(and_, found_src, repeat(_M48)))  # rows' tokens (< 1 << 48)
+        dsts: list[int] = list(map(and_, found_dst, repeat(_M48)))
+        keys = list(map(or_, map(lshift, srcs, repeat(64)), dsts))  # add_edges's edge_key
+        edges = self._edges
+        if len(set(keys)) != len(keys) or not edges.keys().isdisjoint(keys):
+            return None
+        digests = map(and_, map(hash, encoded), repeat(_M64))
+        packed = map(or_, map(lshift, digests, repeat(48)), map(or_, repeat(base), lines))
+        edges.update(zip(keys, packed, strict=True))
+        return list(zip(repeat(rel), srcs, dsts, encoded, strict=False))  # repeat: endless
 
     def keep_only(self, labels: set[str]) -> None:
         """Forget the ids of nodes of other labels, in the load and found in the store: the

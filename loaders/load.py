@@ -78,6 +78,7 @@ from loaders.progress import BarProgress, LineProgress, NoProgress, Progress, ma
 from loaders.readers import open_source
 from loaders.rejects import write_rejects
 from loaders.rows import (
+    CellsParser,
     EdgeRecord,
     NodeCellsParser,
     NodeRecord,
@@ -685,6 +686,15 @@ class _Loader:
             by_cells = None
             if not header and source.format == "csv" and source.columns is not None:
                 by_cells = parser.cells_parser(source.columns)
+            # relationships of a load whose nodes are numbered, not kept by id: their chunks
+            # try the column-wise path first (CellsParser.columns, LoadIndex.add_edge_columns)
+            by_columns = (
+                by_cells
+                if isinstance(by_cells, CellsParser)
+                and index.numbers_from is not None
+                and not by_id
+                else None
+            )
             for n, chunk in enumerate(source.chunks(_CHUNK, cells=by_cells is not None), 1):
                 if n % _YOUNG_GC_EVERY == 0:
                     _collect_young()
@@ -699,13 +709,21 @@ class _Loader:
                     for line, data in zip(chunk.lines, chunk.rows, strict=True):
                         index.reject(make_loc(i, line), header, _node_ref(spec, data))
                     continue
+                base = make_loc(i, 0)
+                numbered = None  # the common case of a first load, column by column
+                if by_columns is not None and (as_columns := by_columns.columns(chunk.cells)):
+                    numbered = index.add_edge_columns(as_columns, chunk.lines, base)
+                if numbered is not None:
+                    out.extend_edges([], [], numbered)
+                    self.progress.update(report.read, source.bytes_read)
+                    await out.chunk_done()
+                    continue
                 results = (
                     by_cells(chunk.cells) if by_cells is not None else parser.parse_many(chunk.rows)
                 )
                 await index.prefetch(
                     ref for r in results if not isinstance(r, list) for ref in _refs(r)
                 )
-                base = make_loc(i, 0)
                 if not spec.is_node:
                     edges = cast("list[EdgeRecord | list[RowError]]", results)
                     out.extend_edges(*index.add_edges(edges, chunk.lines, base, columns, by_id))

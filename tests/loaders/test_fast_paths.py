@@ -31,10 +31,21 @@ from graph_api.model import (
     node_props,
 )
 from graph_api.store.paging import canonical_json
+from graph_api.store.sqlite import SqliteGraphStore
+from loaders.checks import LoadIndex, make_loc
 from loaders.generate import generate
 from loaders.layout import FILE_SPECS, discover
 from loaders.readers import open_source
-from loaders.rows import RowParser, _batch_model, _dict_schema, _plain_utc
+from loaders.rows import (
+    CellsParser,
+    EdgeColumns,
+    EdgeRecord,
+    NodeRecord,
+    RowParser,
+    _batch_model,
+    _dict_schema,
+    _plain_utc,
+)
 
 SPECS = {s.stem: s for s in FILE_SPECS}
 _T = "2024-05-01T10:00:00Z"
@@ -619,3 +630,110 @@ def test_the_batch_model_keeps_every_field_and_default() -> None:
                 ), (model.__name__, name)
             extra = "ignore" if ignore_extra else "forbid"
             assert variant.model_config["extra"] == extra
+
+
+def _expand(columns: EdgeColumns) -> list[EdgeRecord]:
+    rel, src_label, src_ids, dst_label, dst_ids, encoded = columns
+    return [
+        EdgeRecord(rel, src_label, s, dst_label, d, e)
+        for s, d, e in zip(src_ids, dst_ids, encoded, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    "stem", sorted(s.stem for s in FILE_SPECS if s.src is not None and s.dst is not None)
+)
+def test_cells_as_columns_equal_the_records_or_are_refused(stem: str) -> None:
+    """``CellsParser.columns`` gives a chunk's records as columns only when it would give
+    exactly what the cells parser gives, and does so for a chunk of plain rows."""
+    spec = SPECS[stem]
+    header, rows = _cells_rows(stem)
+    cells_parser = RowParser(spec).cells_parser(header)
+    assert isinstance(cells_parser, CellsParser)
+    taken = 0
+    for chunk in [[row] for row in rows] + [rows]:
+        columns = cells_parser.columns(chunk)
+        if columns is not None:
+            assert _expand(columns) == cells_parser(chunk)
+            taken += len(chunk)
+    assert cells_parser.columns(rows) is None  # some rows are rejected, some odd
+    plain = [r for r in rows if cells_parser.columns([r]) is not None]
+    if spec.src.type_column is None and spec.dst.type_column is None:
+        assert len(plain) >= (5 if len(header) > 2 else 2), plain  # good row, its variants
+        columns = cells_parser.columns(plain)  # rows taken one by one: taken together
+        assert columns is not None
+        assert _expand(columns) == cells_parser(plain)
+        assert cells_parser.columns([*plain, rows[-1]]) is None or not isinstance(
+            cells_parser([rows[-1]])[0], list
+        )
+    else:  # an end whose label each row names: always by rows
+        assert taken == 0
+    assert cells_parser.columns([]) is None
+
+
+def _numbered_index(profiles: int) -> LoadIndex:
+    """An index of a numbered load that has read ``profiles`` Profile rows (p0, p1, …)."""
+    index = LoadIndex(SqliteGraphStore(":memory:"), [])  # an empty store, never asked
+    index.number_from(10)
+    index.begin_file(0)
+    for n in range(profiles):
+        record = NodeRecord(NodeLabel.PROFILE, f"p{n}", "{}", [], hash(f"p{n}"))
+        assert index.add_node(record, make_loc(0, n + 2))
+    index.end_file(profiles + 1)
+    return index
+
+
+def _follows(pairs: list[tuple[str, str]], since: str = _T) -> list[EdgeRecord]:
+    return [
+        EdgeRecord("FOLLOWS", "Profile", s, "Profile", d, json.dumps({"since": since}))
+        for s, d in pairs
+    ]
+
+
+def test_relationships_checked_as_columns_equal_those_checked_row_by_row() -> None:
+    """``LoadIndex.add_edge_columns`` accepts a chunk only when ``add_edges`` would accept
+    every row as new and numbered, with the same numbered rows and the same pairs kept; else
+    it changes nothing and the chunk goes row by row (duplicates, conflicts, missing ends)."""
+    chunks = [
+        _follows([("p0", "p1"), ("p1", "p2"), ("p2", "p0")]),  # all new
+        _follows([("p3", "p4"), ("p3", "p4")]),  # the same pair twice in the chunk
+        _follows([("p0", "p1")]),  # a pair of an earlier chunk, identical: a duplicate
+        _follows([("p1", "p2")], since="2020-01-01T00:00:00Z"),  # different values
+        _follows([("p4", "p0"), ("p9", "p0")]),  # an end that exists nowhere
+        _follows([("p4", "p1"), ("p1", "p4")]),  # all new again
+    ]
+    by_rows, by_columns = _numbered_index(5), _numbered_index(5)
+    base = make_loc(1, 0)
+    columns_taken = []
+    expected: list[Any] = []
+    got: list[Any] = []
+    line = 2
+    for chunk in chunks:
+        lines = list(range(line, line + len(chunk)))
+        line += len(chunk)
+        expected.append(by_rows.add_edges(chunk, lines, base, ("follower", "followed")))
+        columns = EdgeColumns(
+            "FOLLOWS",
+            "Profile",
+            [r.src_id for r in chunk],
+            "Profile",
+            [r.dst_id for r in chunk],
+            [r.encoded for r in chunk],
+        )
+        before = dict(by_columns._edges)
+        numbered = by_columns.add_edge_columns(columns, lines, base)
+        columns_taken.append(numbered is not None)
+        if numbered is None:
+            assert by_columns._edges == before  # nothing changed
+            got.append(by_columns.add_edges(chunk, lines, base, ("follower", "followed")))
+        else:
+            got.append(([], [], numbered))
+    assert columns_taken == [True, False, False, False, False, True]
+    assert got == expected
+    assert by_columns._edges == by_rows._edges
+    assert by_columns.rejected == by_rows.rejected and len(by_rows.rejected) == 2
+    assert by_columns.duplicates == by_rows.duplicates == {1: 2}
+    # a load that does not number its nodes keeps relationships by id: always row by row
+    unnumbered = LoadIndex(SqliteGraphStore(":memory:"), [])
+    columns = EdgeColumns("FOLLOWS", "Profile", ["p0"], "Profile", ["p1"], ["{}"])
+    assert unnumbered.add_edge_columns(columns, [2], base) is None
