@@ -21,12 +21,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import and_, lshift, or_
+from operator import add, and_, lshift, or_
 from typing import Final
 
 from graph_api.model import NodeLabel, RelType
-from graph_api.store.base import GraphStore, NumberedEdge
-from loaders.rows import EdgeColumns, EdgeRecord, NodeRecord, RowError
+from graph_api.store.base import GraphStore, NumberedEdge, NumberedNode
+from loaders.rows import EdgeColumns, EdgeRecord, InteractionColumns, NodeRecord, RowError
 
 __all__ = ["INLINE_COLUMNS", "LoadIndex", "Loc", "loc_line", "make_loc"]
 
@@ -51,6 +51,7 @@ INLINE_COLUMNS: Final = {
 _PERFORMED: Final = RelType.PERFORMED.value
 _RESPONDS_TO: Final = RelType.RESPONDS_TO.value
 _INTERACTION: Final = NodeLabel.INTERACTION.value
+_PROFILE: Final = NodeLabel.PROFILE.value
 
 Key = tuple[str, str]
 """A node as (label value, id): plain strings hash fast (NodeRef and enums do not)."""
@@ -381,6 +382,64 @@ class LoadIndex:
         packed = map(or_, map(lshift, digests, repeat(48)), map(or_, repeat(base), lines))
         edges.update(zip(keys, packed, strict=True))
         return list(zip(repeat(rel), srcs, dsts, encoded, strict=False))  # repeat: endless
+
+    def add_interaction_columns(
+        self, chunk: InteractionColumns, lines: Sequence[int], base: Loc
+    ) -> tuple[list[NumberedNode], list[NumberedEdge]] | None:
+        """:meth:`add_node` for a chunk of interactions given as columns
+        (:meth:`RowParser.interaction_columns`) whose every row it would accept as new, with
+        every link between numbered nodes: no id given before in the load or twice in the
+        chunk, every end a node of this load (an interaction answered: one read before, in an
+        earlier chunk or earlier in this one, not pending). Returns the rows as numbered
+        nodes and their links as numbered relationships (a type at a time, in row order),
+        having recorded the ids as that call does; None, having changed nothing, when a row
+        is not such a one: the chunk then goes row by row, which words each reason.
+
+        As :meth:`add_edge_columns`, by ``map`` over whole columns rather than a Python call
+        per row (large set: 1.5 million interactions, 4.4 million links)."""
+        if self.numbers_from is None or not lines:
+            return None
+        nodes, pending = self.nodes, self._pending
+        ids = chunk.ids
+        seen = nodes[_INTERACTION]
+        if len(set(ids)) != len(ids) or not seen.keys().isdisjoint(ids):
+            return None
+        tokens: list[int] = list(map(add, lines, repeat(base + self._shift)))  # add_node's
+        actors = list(map(nodes[_PROFILE].get, chunk.actors))
+        if chunk.actor_labels.count(_PROFILE) != len(ids):
+            for k, label in enumerate(chunk.actor_labels):
+                if label != _PROFILE:
+                    actors[k] = nodes[label].get(chunk.actors[k])
+        if None in actors:  # a node of the store, or of neither
+            return None
+        numbered: list[NumberedEdge] = list(
+            zip(repeat(_PERFORMED), map(and_, actors, repeat(_M48)), tokens, repeat("{}"))
+        )
+        position: dict[str, int] | None = None  # of an id in the chunk
+        for rel, target, many, values in chunk.links:
+            found = nodes[target]
+            for k, value in enumerate(values):
+                if value is None:
+                    continue
+                for other in value if many else (value,):
+                    packed = found.get(other)
+                    if packed is not None:
+                        if target == _INTERACTION and other in pending:
+                            return None  # this row would be pending too
+                        numbered.append((rel, tokens[k], packed & _M48, "{}"))
+                        continue
+                    if target != _INTERACTION:
+                        return None
+                    if position is None:
+                        position = dict(zip(ids, range(len(ids)), strict=True))
+                    earlier = position.get(other, len(ids))
+                    if earlier >= k:  # later in the chunk, or not read: pending or missing
+                        return None
+                    numbered.append((rel, tokens[k], tokens[earlier], "{}"))
+        digests = map(and_, chunk.digests, repeat(_M64))
+        seen.update(zip(ids, map(or_, map(lshift, digests, repeat(48)), tokens), strict=True))
+        made = list(zip(repeat(_INTERACTION), ids, chunk.encoded, tokens))
+        return made, numbered
 
     def keep_only(self, labels: set[str]) -> None:
         """Forget the ids of nodes of other labels, in the load and found in the store: the

@@ -359,6 +359,10 @@ class _Sink(Protocol):
         self, records: list[EdgeRecord], lines: list[int], numbered: list[NumberedEdge]
     ) -> None: ...
 
+    def extend_numbered_nodes(self, nodes: list[NumberedNode], links: list[NumberedEdge]) -> None:
+        """New numbered nodes of a file whose rows are not kept for identity resolution,
+        and their links (numbered too)."""
+
     async def chunk_done(self) -> None: ...
 
     async def file_done(self) -> None: ...
@@ -379,6 +383,9 @@ class _ToStaging:
         assert not numbered, "nodes are numbered in a bulk session only, which writes at once"
         for line, record in zip(lines, records, strict=True):
             self.staging.append((line, *record))
+
+    def extend_numbered_nodes(self, nodes: list[NumberedNode], links: list[NumberedEdge]) -> None:
+        raise AssertionError("nodes are numbered in a bulk session only, which writes at once")
 
     async def chunk_done(self) -> None:
         return None
@@ -509,6 +516,11 @@ class _ToWriter:
         if self.keep:
             for line, record in zip(lines, records, strict=True):
                 self.staging.append((line, *record))
+
+    def extend_numbered_nodes(self, nodes: list[NumberedNode], links: list[NumberedEdge]) -> None:
+        assert self.numbering and not self.keep, "rows kept for matching go one by one"
+        self.nodes.extend(nodes)
+        self.numbered_inline.extend(links)
 
     async def chunk_done(self) -> None:
         size = self.batch_size
@@ -695,6 +707,9 @@ class _Loader:
                 and not by_id
                 else None
             )
+            # and so do the interactions of such a load (RowParser.interaction_columns,
+            # LoadIndex.add_interaction_columns)
+            by_links = spec.label is NodeLabel.INTERACTION and index.numbers_from is not None
             for n, chunk in enumerate(source.chunks(_CHUNK, cells=by_cells is not None), 1):
                 if n % _YOUNG_GC_EVERY == 0:
                     _collect_young()
@@ -713,8 +728,14 @@ class _Loader:
                 numbered = None  # the common case of a first load, column by column
                 if by_columns is not None and (as_columns := by_columns.columns(chunk.cells)):
                     numbered = index.add_edge_columns(as_columns, chunk.lines, base)
+                    if numbered is not None:
+                        out.extend_edges([], [], numbered)
+                elif by_links and (links := parser.interaction_columns(chunk.rows)):
+                    made = index.add_interaction_columns(links, chunk.lines, base)
+                    if made is not None:
+                        out.extend_numbered_nodes(*made)
+                        numbered = made[1]
                 if numbered is not None:
-                    out.extend_edges([], [], numbered)
                     self.progress.update(report.read, source.bytes_read)
                     await out.chunk_done()
                     continue

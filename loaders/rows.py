@@ -27,7 +27,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import repeat
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Annotated, Any, Final, NamedTuple, cast, get_args
 
 from pydantic import (
@@ -60,6 +62,7 @@ __all__ = [
     "EdgeRecord",
     "EndpointKind",
     "InlineEdge",
+    "InteractionColumns",
     "NodeCellsParser",
     "NodeRecord",
     "RowError",
@@ -99,6 +102,22 @@ InlineEdge = tuple[str, str, str, str, str, str]
 (type, source label, source id, target label, target id, ``"{}"``), plain strings (cheap to
 hash, stage and compare)."""
 
+_C, _P, _I = NodeLabel.CUSTOMER.value, NodeLabel.PROFILE.value, NodeLabel.INTERACTION.value
+_PERFORMED: Final = RelType.PERFORMED.value
+_LINK_TARGETS: Final = (
+    ("about", RelType.ABOUT.value, NodeLabel.PRODUCT.value, True),
+    ("in", RelType.IN.value, NodeLabel.COMMUNITY.value, False),
+    ("mentions", RelType.MENTIONS.value, NodeLabel.PROFILE.value, True),
+    ("respondsTo", RelType.RESPONDS_TO.value, NodeLabel.INTERACTION.value, False),
+)
+"""Link columns besides ``actor``: (column, type, target label, whether it lists ids)."""
+
+LinkKey = tuple[Any, ...]
+"""What an interaction row's links say, as :func:`_inline_edges` read them: (actor's label,
+actor's id, then per column of :data:`_LINK_TARGETS` its id, or the tuple of its ids, or None).
+Its digest is that of (properties, link key): equal for two rows exactly when their
+properties and relationships are, and made as cheaply from columns as from a row."""
+
 
 class EdgeRecord(NamedTuple):
     """A valid relationship row in the form the store writes (an ``EncodedEdge``): plain
@@ -128,6 +147,21 @@ class EdgeColumns(NamedTuple):
     dst_label: str
     dst_ids: list[str]
     encoded: list[str]
+
+
+class InteractionColumns(NamedTuple):
+    """A chunk of interaction rows as columns (see :meth:`RowParser.interaction_columns`):
+    row ``k`` is the interaction ``ids[k]`` with properties ``encoded[k]`` and digest
+    ``digests[k]``, performed by the node ``(actor_labels[k], actors[k])``; per column of
+    :data:`_LINK_TARGETS`, ``links`` holds ``(type, target label, many, values)``, where
+    ``values[k]`` is row ``k``'s target id, or tuple of ids when ``many``, or None."""
+
+    ids: list[str]
+    encoded: list[str]
+    digests: list[int]
+    actor_labels: list[str]
+    actors: list[str]
+    links: list[tuple[str, str, bool, list[Any]]]
 
 
 @dataclass(slots=True)
@@ -436,6 +470,48 @@ class RowParser:
             return self._nodes_many(self.spec.label, rows)
         return self._edges_many(rows)
 
+    def interaction_columns(self, rows: Sequence[dict[str, Any]]) -> InteractionColumns | None:
+        """An interaction chunk as columns, when every row is in the common case of
+        :meth:`parse_many` (known columns only, values accepted with an exact JSON rule, an
+        actor, link values that are plain text ids or lists of them): the same ids, JSON,
+        digests and links that call's records hold, without a record or an edge per row
+        (large set: 1.5 million rows). None when a row is not, or for another file: the
+        chunk then takes :meth:`parse_many`."""
+        if not self._inline or not rows or not all(map(self.columns.issuperset, rows)):
+            return None
+        try:
+            validated = self._adapter.validate_python(list(map(self._extract, rows)))
+        except ValidationError:
+            return None
+        encoded = list(map(self._encode, validated, rows))
+        if None in encoded:  # a value without an exact JSON rule
+            return None
+        get, n = dict.get, len(rows)
+        actors = _link_column(list(map(get, rows, repeat("actor"))), many=False)
+        if actors is None or None in actors:  # no actor: by rows (no PERFORMED there)
+            return None
+        labels = [_P] * n
+        kinds = list(map(get, rows, repeat("actorType")))
+        if kinds.count(None) != n:
+            for k, kind in enumerate(kinds):
+                if kind is not None:
+                    kind = _lower(kind)
+                    if type(kind) is not str or kind not in _KINDS:
+                        return None
+                    labels[k] = _C if kind == "customer" else _P
+        links: list[tuple[str, str, bool, list[Any]]] = []
+        for column, rel, target, many in _LINK_TARGETS:
+            values = _link_column(list(map(get, rows, repeat(column))), many)
+            if values is None:
+                return None
+            links.append((rel, target, many, values))
+        keys = zip(labels, actors, *(values for _, _, _, values in links), strict=True)
+        digests = list(map(hash, zip(encoded, keys, strict=True)))  # hash((encoded, links))
+        ids: list[str] = list(map(itemgetter(-1), validated))
+        return InteractionColumns(
+            ids, cast("list[str]", encoded), digests, labels, cast("list[str]", actors), links
+        )
+
     def cells_parser(self, header: Sequence[str]) -> CellsParser | NodeCellsParser | None:
         """A parser of this file's rows straight from their CSV cells (the reader then builds
         no dict per row), for a file whose header names only known columns, each once: a
@@ -475,13 +551,14 @@ class RowParser:
                 continue
             node_id: str = values[-1]
             edges: list[InlineEdge] = []
+            links: LinkKey = ()
             if inline:
                 errors: list[RowError] = []
-                edges = _inline_edges(node_id, row, errors)
+                edges, links = _inline_edges(node_id, row, errors)
                 if errors:
                     add(errors)
                     continue
-            digest = hash((encoded, tuple(edges)))
+            digest = hash((encoded, links))
             add(NodeRecord(label, node_id, encoded, edges, digest, values=values))
         if len(made) == len(rows) and not refused:  # the common case: every row made
             return made  # type: ignore[return-value]
@@ -565,11 +642,14 @@ class RowParser:
             errors.extend(explain(e) for e in exc.errors())
             return errors
         node_id: str = record.id  # type: ignore[attr-defined]
-        edges = _inline_edges(node_id, link_data, errors) if link_data else []
+        edges: list[InlineEdge] = []
+        links: LinkKey = ()
+        if self._inline:
+            edges, links = _inline_edges(node_id, link_data or {}, errors)
         if errors:
             return errors
         encoded = canonical_json(node_props(record))  # type: ignore[arg-type]
-        return NodeRecord(label, node_id, encoded, edges, hash((encoded, tuple(edges))))
+        return NodeRecord(label, node_id, encoded, edges, hash((encoded, links)))
 
     # -- relationships -----------------------------------------------------------------------
 
@@ -912,25 +992,18 @@ def _ids(value: object) -> list[str] | None:
     return list(dict.fromkeys(out))
 
 
-_C, _P, _I = NodeLabel.CUSTOMER.value, NodeLabel.PROFILE.value, NodeLabel.INTERACTION.value
-_PERFORMED: Final = RelType.PERFORMED.value
-_LINK_TARGETS: Final = (
-    ("about", RelType.ABOUT.value, NodeLabel.PRODUCT.value, True),
-    ("in", RelType.IN.value, NodeLabel.COMMUNITY.value, False),
-    ("mentions", RelType.MENTIONS.value, NodeLabel.PROFILE.value, True),
-    ("respondsTo", RelType.RESPONDS_TO.value, NodeLabel.INTERACTION.value, False),
-)
-"""Link columns besides ``actor``: (column, type, target label, whether it lists ids)."""
-
-
-def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -> list[InlineEdge]:
-    """The relationships an interaction row names in its link columns (see the layout docs).
+def _inline_edges(
+    node_id: str, links: dict[str, Any], errors: list[RowError]
+) -> tuple[list[InlineEdge], LinkKey]:
+    """The relationships an interaction row names in its link columns (see the layout docs),
+    and their :data:`LinkKey`.
 
     ``actor`` performed it (a Profile, or a Customer with ``actorType=customer``); ``about``
     lists products and ``mentions`` profiles; ``in`` is a community; ``respondsTo`` the
     interaction it replies to or shares.
     """
     edges: list[InlineEdge] = []
+    key: list[Any] = [None, None]
     if "actor" in links:
         actor = _clean_id(links["actor"])
         kind = _lower(links["actorType"]) if "actorType" in links else "profile"
@@ -942,10 +1015,12 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
         else:
             label = _C if kind == "customer" else _P
             edges.append((_PERFORMED, label, actor, _I, node_id, "{}"))
+            key = [label, actor]
     elif "actorType" in links:
         errors.append(("actor", "missing (actorType is given)"))
     for column, rel, target, many in _LINK_TARGETS:
         if column not in links:
+            key.append(None)
             continue
         value = links[column]
         if many:
@@ -955,10 +1030,37 @@ def _inline_edges(node_id: str, links: dict[str, Any], errors: list[RowError]) -
                 continue
             for other in ids:
                 edges.append((rel, _I, node_id, target, other, "{}"))
+            key.append(tuple(ids) or None)
         else:
             one = _clean_id(value)
             if one is None:
                 errors.append((column, f"not an id (1 to {_MAX_ID} characters): {value!r}"))
                 continue
             edges.append((rel, _I, node_id, target, one, "{}"))
-    return edges
+            key.append(one)
+    return edges, tuple(key)
+
+
+def _link_column(raw: list[Any], many: bool) -> list[Any] | None:
+    """A link column of a chunk as :func:`_inline_edges` reads it, row by row: None where a
+    row has no value, else its id (or, ``many``, the tuple of its ids; None if it lists
+    none). None when a value is not plain (not text, an empty or over-long id, a malformed
+    list): such a chunk goes by rows, which word the reason."""
+    where = [k for k, value in enumerate(raw) if value is not None]
+    out: list[Any] = [None] * len(raw)
+    if many:
+        for k in where:
+            ids = _ids(raw[k])
+            if ids is None:
+                return None
+            out[k] = tuple(ids) or None
+        return out
+    try:  # text only: _clean_id's other cases (numbers) by rows
+        ids = list(map(str.strip, [raw[k] for k in where]))
+    except TypeError:
+        return None
+    if ids and (min(map(len, ids)) == 0 or max(map(len, ids)) > _MAX_ID):
+        return None
+    for k, one in zip(where, ids, strict=True):
+        out[k] = one
+    return out

@@ -40,6 +40,7 @@ from loaders.rows import (
     CellsParser,
     EdgeColumns,
     EdgeRecord,
+    InteractionColumns,
     NodeRecord,
     RowParser,
     _batch_model,
@@ -737,3 +738,201 @@ def test_relationships_checked_as_columns_equal_those_checked_row_by_row() -> No
     unnumbered = LoadIndex(SqliteGraphStore(":memory:"), [])
     columns = EdgeColumns("FOLLOWS", "Profile", ["p0"], "Profile", ["p1"], ["{}"])
     assert unnumbered.add_edge_columns(columns, [2], base) is None
+
+
+def _expand_interactions(columns: InteractionColumns) -> list[NodeRecord]:
+    """The records of ``columns``' rows, relationships in the order the row path names them."""
+    made = []
+    for k, node_id in enumerate(columns.ids):
+        me = ("Interaction", node_id)
+        edges = [("PERFORMED", columns.actor_labels[k], columns.actors[k], *me, "{}")]
+        for rel, target, many, values in columns.links:
+            value = values[k]
+            for other in (value or ()) if many else ([value] if value is not None else []):
+                edges.append((rel, *me, target, other, "{}"))
+        made.append(
+            NodeRecord(
+                NodeLabel.INTERACTION, node_id, columns.encoded[k], edges, columns.digests[k]
+            )
+        )
+    return made
+
+
+_PLAIN_INTERACTIONS: list[dict[str, Any]] = [
+    {"id": "i1", "kind": "post", "channel": "x", "occurredAt": _T, "actor": "p1", "in": "g1"},
+    {
+        "id": " i2",
+        "kind": "reply",
+        "channel": "x",
+        "occurredAt": _T,
+        "actor": " p2 ",
+        "respondsTo": "i1 ",
+    },
+    {
+        "id": "i3",
+        "kind": "review",
+        "channel": "web",
+        "occurredAt": _T,
+        "actor": "c1",
+        "actorType": " Customer ",
+        "about": "d1| d2|d1",
+        "mentions": ["p1", "p1", " "],
+        "sentiment": -0.5,
+        "text": "fine",
+    },
+    {"id": "i4", "kind": "post", "channel": "x", "occurredAt": _T, "actor": "p1", "about": []},
+    {
+        "id": "i5",
+        "kind": "post",
+        "channel": "x",
+        "occurredAt": _T,
+        "actor": "p3",
+        "actorType": "profile",
+    },
+]
+
+
+def test_interactions_as_columns_equal_the_records_or_are_refused(tmp_path: Path) -> None:
+    """``RowParser.interaction_columns`` gives a chunk's interactions as columns only when
+    they are exactly what ``parse_many`` makes of it (ids, JSON, digests, relationships),
+    and does so for chunks of plain rows, generated ones included."""
+    parser = RowParser(SPECS["interactions"])
+    odd = ODD_ROWS["interactions"]
+    taken = []
+    for chunk in [[row] for row in odd + _PLAIN_INTERACTIONS] + [_PLAIN_INTERACTIONS]:
+        columns = parser.interaction_columns(chunk)
+        if columns is not None:
+            assert _expand_interactions(columns) == parser.parse_many(chunk)
+            taken += columns.ids
+    plain = ["i1", "i2", "i3", "i4", "i5"]
+    assert taken == ["i1", "i4", *plain, *plain]  # two odd rows are plain: every link column
+    assert parser.interaction_columns(odd) is None  # some rejected, some odd, one without actor
+    assert parser.interaction_columns([*_PLAIN_INTERACTIONS, odd[1]]) is None  # a number as actor
+    assert parser.interaction_columns([]) is None
+    good = _PLAIN_INTERACTIONS[0]
+    for bad in [
+        {"in": " "},
+        {"respondsTo": "x" * 257},
+        {"actor": ""},
+        {"actorType": "robot"},
+        {"mentions": {"p1": 1}},
+        {"about": "d1|" + "x" * 257},
+    ]:  # a link the row path refuses: the chunk goes by rows, which say why
+        assert parser.interaction_columns([good, {**good, "id": "i9", **bad}]) is None, bad
+        assert isinstance(parser.parse({**good, **bad}), list), bad
+    assert RowParser(SPECS["customers"]).interaction_columns([{"id": "c1"}]) is None
+    generate(tmp_path, size="small", seed=5)
+    with open_source(tmp_path / "interactions.jsonl") as source:
+        chunks = [chunk.rows for chunk in source.chunks(500)]
+    as_columns = [parser.interaction_columns(chunk) for chunk in chunks]
+    assert None not in as_columns
+    assert [r for c in as_columns for r in _expand_interactions(c)] == [  # type: ignore[arg-type]
+        r for chunk in chunks for r in parser.parse_many(chunk)
+    ]
+
+
+def _interaction_index() -> LoadIndex:
+    """A numbered load's index that has read profiles p0-p4, customer c0, community g0 and
+    products d0, d1 (numbers from 10, a file each)."""
+    index = LoadIndex(SqliteGraphStore(":memory:"), [])
+    index.number_from(10)
+    files = [
+        (NodeLabel.PROFILE, ["p0", "p1", "p2", "p3", "p4"]),
+        (NodeLabel.CUSTOMER, ["c0"]),
+        (NodeLabel.COMMUNITY, ["g0"]),
+        (NodeLabel.PRODUCT, ["d0", "d1"]),
+    ]
+    for i, (label, ids) in enumerate(files):
+        index.begin_file(i)
+        for n, node_id in enumerate(ids):
+            assert index.add_node(
+                NodeRecord(label, node_id, "{}", [], hash(node_id)), make_loc(i, n + 2)
+            )
+        index.end_file(len(ids) + 1)
+    index.begin_file(4)
+    return index
+
+
+def _interaction(node_id: str, actor: str = "p0", **links: Any) -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "kind": "post",
+        "channel": "x",
+        "occurredAt": _T,
+        "actor": actor,
+        **links,
+    }
+
+
+def test_interactions_checked_as_columns_equal_those_checked_row_by_row() -> None:
+    """``LoadIndex.add_interaction_columns`` accepts a chunk only when ``add_node`` would
+    accept every row as new with every link numbered, giving the same numbered nodes and
+    relationships (per type, in row order) and keeping the same ids; else it changes
+    nothing and the chunk goes row by row (duplicates, conflicts, missing ends, replies
+    to interactions not read yet)."""
+    chunks = [
+        [  # all new: every link column, a customer as actor, a reply to a row before it
+            _interaction("i0", "p1", **{"in": "g0", "about": ["d0", "d1"], "mentions": "p2|p3"}),
+            _interaction("i1", "c0", actorType="customer", about=["d1"]),
+            _interaction("i2", "p2", respondsTo="i0"),
+        ],
+        [_interaction("i3", respondsTo="i1"), _interaction("i4", respondsTo="i4")],  # itself
+        [_interaction("i5"), _interaction("i5")],  # the same id twice in the chunk
+        [_interaction("i0", "p1", **{"in": "g0", "about": ["d0", "d1"], "mentions": "p2|p3"})],
+        [_interaction("i1", "p1")],  # an earlier id with different values
+        [_interaction("i6", "p9")],  # an actor that exists nowhere
+        [_interaction("i7", about=["d7"])],  # a product that exists nowhere
+        [_interaction("i8", respondsTo="i9"), _interaction("i9")],  # a reply before its parent
+        [_interaction("i10", respondsTo="i8")],  # a reply to a pending one
+        [_interaction("i11", respondsTo="i3"), _interaction("i12", "p4", respondsTo="i11")],
+    ]
+    parser = RowParser(SPECS["interactions"])
+    by_rows, by_columns = _interaction_index(), _interaction_index()
+    base = make_loc(4, 0)
+    taken, expected, got = [], [], []
+    line = 2
+    for chunk in chunks:
+        lines = list(range(line, line + len(chunk)))
+        line += len(chunk)
+        made, links = [], []
+        for at, record in zip(lines, parser.parse_many(chunk), strict=True):
+            assert isinstance(record, NodeRecord)
+            if by_rows.add_node(record, base | at) and not by_rows.is_pending(record.id):
+                assert record.numbered is not None
+                made.append(("Interaction", record.id, record.encoded, record.number))
+                links += record.numbered
+        expected.append((made, sorted(links, key=lambda e: e[0])))  # stable: rows' order
+        columns = parser.interaction_columns(chunk)
+        assert columns is not None
+        before = {label: dict(ids) for label, ids in by_columns.nodes.items()}
+        result = by_columns.add_interaction_columns(columns, lines, base)
+        taken.append(result is not None)
+        if result is None:
+            assert by_columns.nodes == before  # nothing changed
+            made, links = [], []
+            for at, record in zip(lines, parser.parse_many(chunk), strict=True):
+                assert isinstance(record, NodeRecord)
+                if by_columns.add_node(record, base | at) and not by_columns.is_pending(record.id):
+                    assert record.numbered is not None
+                    made.append(("Interaction", record.id, record.encoded, record.number))
+                    links += record.numbered
+            got.append((made, sorted(links, key=lambda e: e[0])))
+        else:
+            got.append((result[0], sorted(result[1], key=lambda e: e[0])))
+    assert taken == [True, False, False, False, False, False, False, False, False, True]
+    assert got == expected
+    # numbers: p0-p4 12-16, c0 19, g0 22, d0 25, d1 26, interactions 29 on
+    assert expected[0][1][:3] == [
+        ("ABOUT", 29, 25, "{}"),
+        ("ABOUT", 29, 26, "{}"),
+        ("ABOUT", 30, 26, "{}"),
+    ]
+    assert by_columns.nodes == by_rows.nodes
+    assert by_columns.rejected == by_rows.rejected and len(by_rows.rejected) == 3
+    assert by_columns.duplicates == by_rows.duplicates == {4: 2}  # i5 again, i0 again
+    assert by_columns._pending.keys() == by_rows._pending.keys() == {"i4", "i8", "i10"}
+    # a load that does not number its nodes: always row by row
+    unnumbered = LoadIndex(SqliteGraphStore(":memory:"), [])
+    columns = parser.interaction_columns([_interaction("i0")])
+    assert columns is not None
+    assert unnumbered.add_interaction_columns(columns, [2], base) is None
