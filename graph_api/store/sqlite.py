@@ -42,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, TypeVar, cast
 
@@ -287,7 +288,8 @@ _INSERT_EDGES_ONE_PAIR: Final = (
 # refused. Row by row (executemany), not from a JSON array: SQLite 3.40 parses an array
 # element again for each value taken out of it, and a node's element holds its properties,
 # escaped (large set: the load took 57 s instead of 61-63 s).
-_INSERT_NUMBERED_NODES: Final = "INSERT INTO nodes (nid, label, id, props) VALUES (?, ?, ?, ?)"
+# Parameters in a NumberedNode's order, (label, id, props, number): a batch goes as it came.
+_INSERT_NUMBERED_NODES: Final = "INSERT INTO nodes (nid, label, id, props) VALUES (?4, ?1, ?2, ?3)"
 # A relationship between numbered nodes, (type, source, target, props), the row ids taken as
 # given (no lookup: the session wrote those nodes). Row by row (executemany), not from a JSON
 # array: a statement that writes many rows keeps a statement journal (a temporary file) of
@@ -748,17 +750,16 @@ class SqliteGraphStore(GraphStore):
                 "upsert_numbered outside a bulk session",
                 [Problem("upsert_numbered", "", "call it inside atomic_bulk()")],
             )
-        for label, node_id, _, _ in nodes:
-            if label not in _LABELS:
-                raise InvalidInput(f"unknown label {label!r}", [Problem(label, "label", "unknown")])
-            if not node_id:
-                raise InvalidInput("node without id", [Problem(label, "id", "empty")])
-        for edge in edges:
-            if edge[0] not in _TYPES:
-                raise InvalidInput(
-                    f"unknown relationship type {edge[0]!r}",
-                    [Problem(str(edge[0]), "type", "unknown")],
-                )
+        # by map and set over whole batches (millions of rows in a large load)
+        for label in set(map(itemgetter(0), nodes)) - _LABELS:
+            raise InvalidInput(f"unknown label {label!r}", [Problem(label, "label", "unknown")])
+        if not all(map(itemgetter(1), nodes)):
+            label = next(n[0] for n in nodes if not n[1])
+            raise InvalidInput("node without id", [Problem(label, "id", "empty")])
+        for rel in set(map(itemgetter(0), edges)) - _TYPES:
+            raise InvalidInput(
+                f"unknown relationship type {rel!r}", [Problem(str(rel), "type", "unknown")]
+            )
         return await self._write(lambda c: self._upsert_numbered(c, nodes, edges))
 
     def _upsert_numbered(
@@ -775,9 +776,9 @@ class SqliteGraphStore(GraphStore):
             )
         low = session.numbers_from
         smallest = min(
-            min((n[3] for n in nodes), default=low),
-            min((e[1] for e in edges), default=low),
-            min((e[2] for e in edges), default=low),
+            min(map(itemgetter(3), nodes), default=low),
+            min(map(itemgetter(1), edges), default=low),
+            min(map(itemgetter(2), edges), default=low),
         )
         if smallest < low:
             raise InvalidInput(
@@ -802,14 +803,20 @@ class SqliteGraphStore(GraphStore):
         top: int | None = None
         if nodes and not edges:
             top = conn.execute("SELECT coalesce(max(nid), 0) FROM nodes").fetchone()[0]
-            if min(n[3] for n in nodes) <= top:
+            if min(map(itemgetter(3), nodes)) <= top:
                 top = None
         direct = not nodes or top is not None
         undone = InvalidInput if top is not None else None  # a refused batch, undone
         with _without_savepoint(session, undone) if direct else _transaction(conn):
-            by_label: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
-            for label, node_id, props, number in nodes:
-                by_label[label].append((number, label, node_id, props))
+            by_label: dict[str, Sequence[NumberedNode]] = {}
+            labels = set(map(itemgetter(0), nodes))
+            if len(labels) == 1:  # a node file's batch: as it came
+                by_label[labels.pop()] = nodes
+            else:
+                grouped: dict[str, list[NumberedNode]] = defaultdict(list)
+                for node in nodes:
+                    grouped[node[0]].append(node)
+                by_label.update(grouped)
             for label, rows in by_label.items():
                 try:
                     conn.executemany(_INSERT_NUMBERED_NODES, rows)
@@ -822,9 +829,15 @@ class SqliteGraphStore(GraphStore):
                         [Problem(label, "id", "exists already, or its number is taken")],
                     ) from exc
                 result.nodes.setdefault(NodeLabel(label), WriteCounts()).inserted += len(rows)
-            by_type: dict[str, list[NumberedEdge]] = defaultdict(list)
-            for edge in edges:
-                by_type[edge[0]].append(edge)
+            by_type: dict[str, Sequence[NumberedEdge]] = {}
+            types = set(map(itemgetter(0), edges))
+            if len(types) == 1:  # a relationship file's batch: as it came
+                by_type[types.pop()] = edges
+            else:
+                of_type: dict[str, list[NumberedEdge]] = defaultdict(list)
+                for edge in edges:
+                    of_type[edge[0]].append(edge)
+                by_type.update(of_type)
             for t in sorted(by_type):
                 group = by_type[t]
                 inserted, updated = _merge(conn, "edges", "eid", _INSERT_NUMBERED_EDGE, rows=group)

@@ -499,6 +499,10 @@ async def test_numbered_writes_refuse_what_would_break_the_store(tmp_path: Path)
                 )
             with pytest.raises(InvalidInput, match="unknown label"):
                 await store.upsert_numbered([("Person", "x", "{}", first)])
+            with pytest.raises(InvalidInput, match="without id"):
+                await store.upsert_numbered(
+                    [("Customer", "c9", "{}", first), ("Customer", "", "{}", first + 9)]
+                )
             with pytest.raises(InvalidInput, match="unknown relationship type"):
                 await store.upsert_numbered((), [("KNOWS", first, first, "{}")])
             # a new node by id could take a number the caller planned: refused
