@@ -337,6 +337,21 @@ _NODE_INDEXES: Final = frozenset(name for name in _DEFERRABLE if name.startswith
 (:meth:`SqliteGraphStore.bulk_nodes_written`), else at its end."""
 
 
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
+
+
+def _by_first(rows: Sequence[_Row]) -> dict[str, Sequence[_Row]]:
+    """Rows grouped by their first value (a label, a type), each group in the rows' order;
+    a batch of one group (a file's batch, nearly always) as it came, without a copy."""
+    firsts = set(map(itemgetter(0), rows))
+    if len(firsts) == 1:
+        return {firsts.pop(): rows}
+    grouped: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    return dict(grouped)
+
+
 class _Irregular(Exception):
     """A batch the direct statements cannot write as it is: the general path takes it."""
 
@@ -808,16 +823,7 @@ class SqliteGraphStore(GraphStore):
         direct = not nodes or top is not None
         undone = InvalidInput if top is not None else None  # a refused batch, undone
         with _without_savepoint(session, undone) if direct else _transaction(conn):
-            by_label: dict[str, Sequence[NumberedNode]] = {}
-            labels = set(map(itemgetter(0), nodes))
-            if len(labels) == 1:  # a node file's batch: as it came
-                by_label[labels.pop()] = nodes
-            else:
-                grouped: dict[str, list[NumberedNode]] = defaultdict(list)
-                for node in nodes:
-                    grouped[node[0]].append(node)
-                by_label.update(grouped)
-            for label, rows in by_label.items():
+            for label, rows in _by_first(nodes).items():
                 try:
                     conn.executemany(_INSERT_NUMBERED_NODES, rows)
                 except sqlite3.IntegrityError as exc:
@@ -829,15 +835,7 @@ class SqliteGraphStore(GraphStore):
                         [Problem(label, "id", "exists already, or its number is taken")],
                     ) from exc
                 result.nodes.setdefault(NodeLabel(label), WriteCounts()).inserted += len(rows)
-            by_type: dict[str, Sequence[NumberedEdge]] = {}
-            types = set(map(itemgetter(0), edges))
-            if len(types) == 1:  # a relationship file's batch: as it came
-                by_type[types.pop()] = edges
-            else:
-                of_type: dict[str, list[NumberedEdge]] = defaultdict(list)
-                for edge in edges:
-                    of_type[edge[0]].append(edge)
-                by_type.update(of_type)
+            by_type = _by_first(edges)
             for t in sorted(by_type):
                 group = by_type[t]
                 inserted, updated = _merge(conn, "edges", "eid", _INSERT_NUMBERED_EDGE, rows=group)
