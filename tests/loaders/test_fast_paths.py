@@ -864,6 +864,21 @@ def _interaction(node_id: str, actor: str = "p0", **links: Any) -> dict[str, Any
     }
 
 
+def _checked_by_rows(
+    index: LoadIndex, parser: RowParser, chunk: list[dict[str, Any]], lines: list[int], base: int
+) -> tuple[list[Any], list[Any]]:
+    """What the row path sends to the writer for ``chunk``: its numbered nodes, and their
+    links by type (a stable sort: in the rows' order), as the column path gives them."""
+    made, links = [], []
+    for at, record in zip(lines, parser.parse_many(chunk), strict=True):
+        assert isinstance(record, NodeRecord)
+        if index.add_node(record, base | at) and not index.is_pending(record.id):
+            assert record.numbered is not None
+            made.append(("Interaction", record.id, record.encoded, record.number))
+            links += record.numbered
+    return made, sorted(links, key=lambda e: e[0])
+
+
 def test_interactions_checked_as_columns_equal_those_checked_row_by_row() -> None:
     """``LoadIndex.add_interaction_columns`` accepts a chunk only when ``add_node`` would
     accept every row as new with every link numbered, giving the same numbered nodes and
@@ -894,14 +909,7 @@ def test_interactions_checked_as_columns_equal_those_checked_row_by_row() -> Non
     for chunk in chunks:
         lines = list(range(line, line + len(chunk)))
         line += len(chunk)
-        made, links = [], []
-        for at, record in zip(lines, parser.parse_many(chunk), strict=True):
-            assert isinstance(record, NodeRecord)
-            if by_rows.add_node(record, base | at) and not by_rows.is_pending(record.id):
-                assert record.numbered is not None
-                made.append(("Interaction", record.id, record.encoded, record.number))
-                links += record.numbered
-        expected.append((made, sorted(links, key=lambda e: e[0])))  # stable: rows' order
+        expected.append(_checked_by_rows(by_rows, parser, chunk, lines, base))
         columns = parser.interaction_columns(chunk)
         assert columns is not None
         before = {label: dict(ids) for label, ids in by_columns.nodes.items()}
@@ -909,14 +917,7 @@ def test_interactions_checked_as_columns_equal_those_checked_row_by_row() -> Non
         taken.append(result is not None)
         if result is None:
             assert by_columns.nodes == before  # nothing changed
-            made, links = [], []
-            for at, record in zip(lines, parser.parse_many(chunk), strict=True):
-                assert isinstance(record, NodeRecord)
-                if by_columns.add_node(record, base | at) and not by_columns.is_pending(record.id):
-                    assert record.numbered is not None
-                    made.append(("Interaction", record.id, record.encoded, record.number))
-                    links += record.numbered
-            got.append((made, sorted(links, key=lambda e: e[0])))
+            got.append(_checked_by_rows(by_columns, parser, chunk, lines, base))
         else:
             got.append((result[0], sorted(result[1], key=lambda e: e[0])))
     assert taken == [True, False, False, False, False, False, False, False, False, True]
